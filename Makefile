@@ -1,0 +1,35 @@
+# make demo  - check the bundled example catalogs
+# make test  - run the whole test suite
+# Both create .venv and install guard with its pinned dependencies on first use;
+# durable_rules is compiled from source there (a C compiler and Python headers are needed).
+
+# durable_rules 2.0.28 does not import on Python 3.13+, so prefer an older interpreter if present.
+PYTHON ?= $(shell for p in python3.12 python3.11 python3; do if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then echo $$p; break; fi; done)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test bench rules-test clean
+
+$(STAMP): pyproject.toml
+	@test -n "$(PYTHON)" || { echo "guard needs Python 3.11 or newer" >&2; exit 2; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $@
+
+demo: $(STAMP)
+	$(BIN)/guard check examples/catalog.json examples/merchant.yaml examples/products.csv examples/products.xlsx; \
+	  status=$$?; if [ $$status -gt 1 ]; then exit $$status; fi
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+rules-test: $(STAMP)
+	$(BIN)/guard rules test
+
+bench: $(STAMP)
+	$(BIN)/python bench/bench_check.py
+
+clean:
+	rm -rf $(VENV) build dist .pytest_cache .hypothesis

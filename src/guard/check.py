@@ -1,0 +1,261 @@
+"""Pre-publish checks: catalog -> facts -> engine -> findings."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from guard.engine import Engine, make_engine
+from guard.errors import InputProblem
+from guard.facts import Subject, product_facts, promotion_facts, room_subjects
+from guard.findings import FORMATTER, Finding, Report, SourceRef, Summary
+from guard.io.catalog import Catalog, load_catalog, parse_records
+from guard.io.readers import RawRecord
+from guard.model import CHINA_TZ, LiveRoom, Merchant, Product, Promotion
+from guard.rules.loader import Rule, RuleSet, load_rules
+from guard.taxonomy import taxonomy
+from guard.text.terms import TermScanner, bundled_scanner
+
+TEXT_FIELDS = ("name", "description")
+
+
+class FindingBuilder:
+    """Renders a fired rule on a subject into a Finding, in one language."""
+
+    def __init__(self, ruleset: RuleSet, lang: str = "zh") -> None:
+        if lang not in ("zh", "en"):
+            raise ValueError(f"lang must be zh or en, got {lang!r}")
+        self.ruleset = ruleset
+        self.lang = lang
+        self._sources: dict[str, tuple[SourceRef, ...]] = {}
+
+    def sources(self, rule: Rule) -> tuple[SourceRef, ...]:
+        refs = self._sources.get(rule.id)
+        if refs is None:
+            refs = tuple(
+                SourceRef(c.source, self.ruleset.sources[c.source].title, c.section, c.confidence,
+                          self.ruleset.sources[c.source].url)
+                for c in rule.cite
+            )
+            self._sources[rule.id] = refs
+        return refs
+
+    def build(self, rule: Rule, subject: Subject) -> Finding:
+        values: dict[str, Any] = {**subject.facts, **rule.params[subject.platform]}
+        penalty = self.ruleset.penalties[rule.tier][subject.platform]
+        text = subject.text
+        return Finding(
+            rule=rule.id,
+            name=rule.name,
+            topic=rule.topic,
+            tier=rule.tier,
+            penalty=getattr(penalty, self.lang),
+            platform=subject.platform,
+            product=subject.product,
+            subject=subject.key,
+            path=subject.path,
+            message=FORMATTER.vformat(getattr(rule.message, self.lang), (), values),
+            fix=FORMATTER.vformat(getattr(rule.fix, self.lang), (), values),
+            sources=self.sources(rule),
+            file=text.get("file"),
+            configurable_default=rule.low_confidence,
+            start=text.get("start"),
+            end=text.get("end"),
+            line=text.get("line"),
+            column=text.get("column"),
+            matched=text.get("matched"),
+            term=text.get("term"),
+            family=text.get("family"),
+        )
+
+
+def line_column(text: str, offset: int) -> tuple[int, int]:
+    """1-based line and column of a code-point offset."""
+    line = text.count("\n", 0, offset) + 1
+    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    return line, column
+
+
+def text_subjects(
+    text: str, *, platform: str, category: str | None, path: str, product: str | None,
+    key: str, scanner: TermScanner, file: str | None = None,
+) -> Iterator[Subject]:
+    """One text_hit subject per lexicon hit in ``text``."""
+    tax = taxonomy()
+    strict = tax.categories[category].strict if category in tax.categories else False
+    for hit in scanner.scan(text):
+        entry = hit.entry
+        line, column = line_column(text, hit.start)
+        facts = {
+            "platform": platform,
+            "family": entry.family,
+            "term_tier": entry.tier,
+            "category_allows_term": category in entry.allowed_categories,
+            "platform_applies": platform in entry.platforms,
+            "category_strict": strict,
+            "exempt": False,
+            "term": entry.term,
+            "matched": text[hit.start:hit.end],
+            "note": entry.note,
+            "rewrite": "、".join(entry.rewrites) or "删除该用语",
+        }
+        if category is not None:
+            facts["category"] = category
+        yield Subject(
+            "text_hit", f"{key}@{hit.start}", product, platform, path, facts,
+            text={"start": hit.start, "end": hit.end, "line": line, "column": column,
+                  "matched": text[hit.start:hit.end], "term": entry.term, "family": entry.family, "file": file},
+        )
+
+
+def _resolve_merchant(product: Product, merchants: Mapping[str, Merchant]) -> tuple[Merchant | None, str | None]:
+    if product.merchant is not None:
+        merchant = merchants.get(product.merchant)
+        if merchant is None:
+            return None, f"unknown merchant {product.merchant!r}; known: {sorted(merchants) or 'none'}"
+        return merchant, None
+    if len(merchants) == 1:
+        return next(iter(merchants.values())), None
+    return None, None
+
+
+def subjects(catalog: Catalog, *, platform: str | None, now: datetime, scanner: TermScanner) -> Iterator[Subject]:
+    """Every subject of a catalog in input order; unresolved references become problems."""
+    today = now.date()
+    products: dict[str, Product] = {}
+    for product, path in catalog.products:
+        if platform is not None and product.platform != platform:
+            product = product.model_copy(update={"platform": platform})
+        products[product.id] = product
+    by_product: dict[str, list[Promotion]] = {}
+    for promo, _ in catalog.promotions:
+        for pid in promo.products or [c.product for c in promo.components]:
+            by_product.setdefault(pid, []).append(promo)
+    for product, path in catalog.products:
+        product = products[product.id]
+        merchant, problem = _resolve_merchant(product, catalog.merchants)
+        if problem:
+            catalog.problems.append(InputProblem(path, "", "$.merchant", problem, product.id))
+            catalog.rejected += 1
+            continue
+        facts = product_facts(product, merchant, today)
+        yield Subject("product", f"product:{product.id}", product.id, product.platform, path, facts)
+        for field in TEXT_FIELDS:
+            text = getattr(product, field)
+            yield from text_subjects(
+                text, platform=product.platform, category=product.category, path=f"{path}.{field}",
+                product=product.id, key=f"product:{product.id}/{field}", scanner=scanner,
+            )
+    for promo, path in catalog.promotions:
+        refs = promo.products or [c.product for c in promo.components]
+        unknown = [pid for pid in refs if pid not in products]
+        if unknown:
+            catalog.problems.append(InputProblem(path, "", "$.products", f"unknown product(s) {unknown}", promo.id))
+            catalog.rejected += 1
+            continue
+        stack = by_product.get(refs[0], []) if refs else []
+        facts = promotion_facts(promo, products, stack, now)
+        plat = str(facts["platform"])
+        yield Subject("promotion", f"promotion:{promo.id}", refs[0] if refs else None, plat, path, facts)
+    for room, path in catalog.rooms:
+        for pid in [p.product for p in room.products] + list(room.quick_bar):
+            if pid not in products:
+                catalog.problems.append(InputProblem(path, "", "$.products", f"unknown product {pid!r} (room checked without it)", room.id))
+                break
+        if platform is not None:
+            room = room.model_copy(update={"platform": platform})
+        yield from room_subjects(room, products, now, path)
+
+
+def _progress(iterable: Iterable[Subject], total: int, enabled: bool) -> Iterable[Subject]:
+    if not enabled:
+        return iterable
+    from tqdm import tqdm
+
+    return tqdm(iterable, total=total, unit="subject", file=sys.stderr, mininterval=0.5, leave=False)
+
+
+def check_catalog(
+    catalog: Catalog,
+    *,
+    ruleset: RuleSet | None = None,
+    engine: Engine | str | None = None,
+    platform: str | None = None,
+    now: datetime | None = None,
+    lang: str = "zh",
+    progress: bool = False,
+) -> Report:
+    """Evaluate every rule over a parsed catalog."""
+    ruleset = ruleset if ruleset is not None else load_rules()
+    runner = engine if isinstance(engine, Engine) else make_engine(ruleset, engine)
+    builder = FindingBuilder(ruleset, lang)
+    clock = now if now is not None else datetime.now(CHINA_TZ)
+    total = len(catalog.products) + len(catalog.promotions) + len(catalog.rooms)
+    findings: list[Finding] = []
+    checked_keys: set[str] = set()
+    for subject in _progress(subjects(catalog, platform=platform, now=clock, scanner=bundled_scanner()), total, progress):
+        if subject.kind in ("product", "promotion", "room"):
+            checked_keys.add(subject.key)
+        for rule in runner.fired(subject.kind, subject.platform, subject.facts):
+            findings.append(builder.build(rule, subject))
+    summary = Summary(read=catalog.read, checked=len(checked_keys), rejected=catalog.rejected, by_kind=catalog.by_kind)
+    return Report(tuple(findings), tuple(catalog.problems), summary, runner.name)
+
+
+def check(
+    products: Iterable[Product | Mapping[str, Any]] = (),
+    *,
+    merchant: Merchant | Mapping[str, Any] | None = None,
+    promotions: Iterable[Promotion | Mapping[str, Any]] = (),
+    live_rooms: Iterable[LiveRoom | Mapping[str, Any]] = (),
+    platform: str | None = None,
+    engine: Engine | str | None = None,
+    rules: RuleSet | None = None,
+    config: str | Path | Mapping[str, Any] | None = None,
+    now: datetime | None = None,
+    lang: str = "zh",
+) -> Report:
+    """Check products (models or dicts in yuan), with optional merchant, promotions and rooms.
+
+    Returns a Report: iterate it for frozen, JSON-serialisable findings; ``report.problems``
+    lists records that could not be checked and why.
+    """
+    catalog = Catalog()
+    records: list[RawRecord] = []
+
+    def add(kind: str, items: Iterable[Any]) -> None:
+        for index, item in enumerate(items):
+            where = f"$.{kind}s[{index}]"
+            if isinstance(item, (Product, Promotion, LiveRoom, Merchant)):
+                _add_model(catalog, kind, item, where)
+            else:
+                records.append(RawRecord(kind, dict(item), "<input>", where))
+
+    add("merchant", [merchant] if merchant is not None else [])
+    add("product", products)
+    add("promotion", promotions)
+    add("live_room", live_rooms)
+    parse_records(records, catalog)
+    ruleset = rules if rules is not None else load_rules(config=config)
+    return check_catalog(catalog, ruleset=ruleset, engine=engine, platform=platform, now=now, lang=lang)
+
+
+def _add_model(catalog: Catalog, kind: str, model: Any, where: str) -> None:
+    catalog.read += 1
+    catalog.by_kind[kind] = catalog.by_kind.get(kind, 0) + 1
+    if kind == "merchant":
+        catalog.merchants[model.id] = model
+    elif kind == "product":
+        catalog.products.append((model, where))
+    elif kind == "promotion":
+        catalog.promotions.append((model, where))
+    else:
+        catalog.rooms.append((model, where))
+
+
+def check_files(paths: Iterable[str | Path], **options: Any) -> Report:
+    """Read catalog files (one catalog together) and check them."""
+    return check_catalog(load_catalog(paths), **options)

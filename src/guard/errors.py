@@ -1,0 +1,67 @@
+"""Errors raised by guard, and the value that reports bad input.
+
+Findings are results, not exceptions. Exceptions are for failures of the run::
+
+    GuardError
+    ├── RuleFileError        a rule, source, penalty or lexicon file is unreadable or invalid
+    ├── ConfigError          a user config file is unreadable or invalid
+    ├── InputFileError       an input file cannot be opened or parsed at all
+    └── EngineError          an engine failed while evaluating (never an empty result instead)
+        └── EngineUnavailable   the engine cannot be loaded on this interpreter
+
+A single bad record inside a readable file is not an exception: it is an ``InputProblem``
+value collected beside the findings, and the other records are still checked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+
+class GuardError(Exception):
+    """Base class of every exception guard raises on purpose."""
+
+
+class RuleFileError(GuardError):
+    """A rule, source, penalty or lexicon file is unreadable or invalid."""
+
+    def __init__(self, file: str, message: str, rule: str | None = None) -> None:
+        self.file = file
+        self.rule = rule
+        self.detail = message
+        where = f"{file}: rule {rule}" if rule else file
+        super().__init__(f"{where}: {message}")
+
+
+class ConfigError(GuardError):
+    """A user config file is unreadable or invalid."""
+
+
+class InputFileError(GuardError):
+    """An input file cannot be opened or parsed at all."""
+
+
+class EngineError(GuardError):
+    """An engine failed while evaluating; its result must not be trusted."""
+
+
+class EngineUnavailable(EngineError):
+    """The requested engine cannot be loaded here (for example durable_rules on Python 3.13)."""
+
+
+@dataclass(frozen=True, slots=True)
+class InputProblem:
+    """One bad record: where it is and what is wrong. The record is not checked."""
+
+    file: str
+    location: str  # "line 3", "row 7" or "$.products[2]"
+    path: str  # JSON path of the offending field inside the record, "$" for the record itself
+    message: str
+    record: str | None = None  # id of the record when it could be read
+
+    def to_dict(self) -> dict[str, str | None]:
+        return asdict(self)
+
+    def __str__(self) -> str:
+        rec = f" ({self.record})" if self.record else ""
+        return f"{self.file}:{self.location}{rec}: {self.path}: {self.message}"

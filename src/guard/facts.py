@@ -1,0 +1,392 @@
+"""Facts: flat, typed values derived from the models. Rules see nothing else.
+
+Each kind of subject (product, promotion, room, room_product, text_hit) has a fixed schema of
+fact fields. A rule may only name fields of its kind's schema, and only with operators that fit
+the field's type; the rule loader checks that. A fact whose value is unknown is left out of the
+dict ("missing"), and every comparison on a missing field is false, on both engines.
+Display-only fields feed message placeholders and may not appear in conditions.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from functools import cache
+from typing import Any
+
+from guard.model import LiveRoom, Merchant, Product, Promotion
+from guard.taxonomy import taxonomy
+
+FactValue = int | str | bool
+
+
+@dataclass(frozen=True, slots=True)
+class FactSpec:
+    type: type
+    doc: str
+    display_only: bool = False
+
+
+def _spec(kind: type, doc: str) -> FactSpec:
+    return FactSpec(kind, doc)
+
+
+def _display(doc: str) -> FactSpec:
+    return FactSpec(str, doc, display_only=True)
+
+
+_PRODUCT: dict[str, FactSpec] = {
+    "platform": _spec(str, "wechat | douyin | taobao"),
+    "category": _spec(str, "category id"),
+    "category_group": _spec(str, "ordinary | food | health_food | cosmetics | medical_device | drug | cross_border | virtual"),
+    "category_strict": _spec(bool, "category is a strict sector (medical, health food, infant formula ...)"),
+    "merchant_mode": _spec(str, "self_operated | service_provider | wecom"),
+    "merchant_enterprise_verified": _spec(bool, "enterprise (法人) verification done"),
+    "category_in_mini_program": _spec(bool, "category is among the mini-program's categories"),
+    "merchant_official_provider": _spec(bool, "service provider is connected as an official Tencent provider"),
+    "category_authorized": _spec(bool, "category is among the provider's authorized categories"),
+    "employee_real_name": _spec(bool, "WeCom employee is real-name verified"),
+    "entity_bound": _spec(bool, "WeCom account is bound to the enterprise entity"),
+    "targets_miniprogram_live": _spec(bool, "listed through 小程序直播 goods/add"),
+    "targets_weixin_store": _spec(bool, "listed in 微信小店"),
+    "name_width": _spec(int, "goods name width, CJK and full-width characters count 2"),
+    "name_all_digits": _spec(bool, "goods name is only digits"),
+    "price_type": _spec(str, "fixed | range | discount"),
+    "price_fen": _spec(int, "price (fixed), left bound (range) or original price (discount), fen"),
+    "price2_fen": _spec(int, "right bound (range) or current price (discount), fen"),
+    "has_price2": _spec(bool, "price2 is given"),
+    "current_price_fen": _spec(int, "price a buyer pays now, fen"),
+    "cover_width": _spec(int, "cover image width, px"),
+    "cover_height": _spec(int, "cover image height, px"),
+    "has_detail_url": _spec(bool, "detail page path is given"),
+    "store_title_chars": _spec(int, "微信小店 title: effective characters (CJK, letters, digits)"),
+    "store_title_length": _spec(int, "微信小店 title: characters"),
+    "store_title_no_cjk": _spec(bool, "微信小店 title has only digits, Latin letters and symbols"),
+    "store_title_bad_symbols": _spec(int, "微信小店 title: characters outside the allowed set"),
+    "head_image_count": _spec(int, "微信小店 main images"),
+    "head_image_duplicates": _spec(int, "微信小店 main images given more than once"),
+    "head_images_min": _spec(int, "微信小店 minimum main images for this category"),
+    "expired_qualification_count": _spec(int, "qualification documents past their valid-until date"),
+    "awaiting_review": _spec(bool, "audit status is not approved"),
+    "health_food_statement": _spec(bool, "name or description states 本品不能代替药物"),
+    "stock": _spec(int, "stock"),
+    "expected_peak_sales": _spec(int, "expected peak sales"),
+    "stock_to_peak_bp": _spec(int, "stock / expected peak sales, basis points"),
+    # display
+    "id": _display("product id"),
+    "name": _display("goods name"),
+    "category_zh": _display("category name"),
+    "expired_qualifications": _display("expired documents with their dates"),
+    "review_days": _display("review time range in working days"),
+    "earliest_go_live": _display("earliest go-live date after review"),
+    "merchant_categories": _display("the mini-program's or provider's categories"),
+}
+
+_PROMOTION: dict[str, FactSpec] = {
+    "platform": _spec(str, "platform of the promoted product"),
+    "kind": _spec(str, "direct_discount | tiered_quantity | bundle | coupon | lottery"),
+    "time_limited": _spec(bool, "a time-limited discount"),
+    "period_shown": _spec(bool, "the period is shown to buyers"),
+    "reference_price_fen": _spec(int, "stated 原价 / compared price, fen"),
+    "reference_ceiling_fen": _spec(int, "lowest transaction price in the 7 days before the promotion, else the last one, fen"),
+    "raise_in_window_bp": _spec(int, "price raise inside the 7-day window over the price before it, basis points"),
+    "tier_count": _spec(int, "满件打折 tiers"),
+    "tiers_monotonic": _spec(bool, "more items never pay a higher share"),
+    "bundle_stock": _spec(int, "bundle stock"),
+    "bundle_stock_cap": _spec(int, "bundles the component stock can cover"),
+    "stacked_final_price_fen": _spec(int, "price after every overlapping promotion is applied, fen"),
+    "top_prize_fen": _spec(int, "lottery top prize, fen"),
+    "id": _display("promotion id"),
+    "ceiling_basis": _display("how the reference ceiling was found"),
+}
+
+_ROOM: dict[str, FactSpec] = {
+    "platform": _spec(str, "platform"),
+    "phase": _spec(str, "pre | live | post"),
+    "quick_bar_sku_count": _spec(int, "SKUs on the quick bar"),
+    "sales_record_retention_days": _spec(int, "days sales records are kept"),
+    "id": _display("room id"),
+}
+
+_ROOM_PRODUCT: dict[str, FactSpec] = {
+    "platform": _spec(str, "platform"),
+    "phase": _spec(str, "pre | live | post"),
+    "room_price_fen": _spec(int, "price shown in the room, fen"),
+    "library_price_fen": _spec(int, "current price in the product library, fen"),
+    "on_sale": _spec(bool, "still on sale in the room"),
+    "expired": _spec(bool, "the product's sale period has ended"),
+    "id": _display("room id"),
+    "product": _display("product id"),
+}
+
+_TEXT_HIT: dict[str, FactSpec] = {
+    "platform": _spec(str, "platform"),
+    "family": _spec(str, "absolute | medical | unverifiable | inducement | diversion | disclosure"),
+    "term_tier": _spec(str, "the lexicon entry's tier"),
+    "category": _spec(str, "category id of the product or script"),
+    "category_allows_term": _spec(bool, "the term is lawful for this category"),
+    "platform_applies": _spec(bool, "the term is banned on this platform"),
+    "category_strict": _spec(bool, "strict sector: never downgraded"),
+    "exempt": _spec(bool, "an exemption pattern matched around the hit"),
+    "term": _display("lexicon term"),
+    "matched": _display("original characters"),
+    "note": _display("why the term is banned"),
+    "rewrite": _display("suggested rewrite"),
+    "exemption": _display("exemption reason"),
+}
+
+
+@cache
+def schemas() -> dict[str, dict[str, FactSpec]]:
+    """Fact schema per subject kind; product facts include one ``missing_<requirement>`` per requirement."""
+    product = dict(_PRODUCT)
+    for requirement in taxonomy().requirements:
+        product[f"missing_{requirement}"] = _spec(bool, f"category requires {requirement} and none is given")
+    return {
+        "product": product,
+        "promotion": _PROMOTION,
+        "room": _ROOM,
+        "room_product": _ROOM_PRODUCT,
+        "text_hit": _TEXT_HIT,
+    }
+
+
+@dataclass(slots=True)
+class Subject:
+    """One thing rules are evaluated against: its kind, identity, location and facts."""
+
+    kind: str
+    key: str  # stable identity, e.g. "product:P1" or "room:R1/product:P2"
+    product: str | None
+    platform: str
+    path: str
+    facts: dict[str, FactValue]
+    order: int = 0
+    text: dict[str, Any] = field(default_factory=dict)  # start/end/matched/family/term for text hits
+
+
+def text_width(text: str) -> int:
+    """Width as WeChat counts it: one CJK or full-width character is two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def is_cjk(ch: str) -> bool:
+    return "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" or "\U00020000" <= ch <= "\U0002ffff"
+
+
+def add_working_days(start: date, days: int) -> date:
+    """``start`` plus ``days`` working days (Monday to Friday; public holidays are not modelled)."""
+    current = start
+    remaining = days
+    while remaining > 0:
+        current += timedelta(days=1)
+        if current.weekday() < 5:
+            remaining -= 1
+    return current
+
+
+HEALTH_FOOD_STATEMENT = "本品不能代替药物"
+
+
+def _put(facts: dict[str, FactValue], name: str, value: FactValue | None) -> None:
+    if value is not None:
+        facts[name] = value
+
+
+def product_facts(product: Product, merchant: Merchant | None, today: date) -> dict[str, FactValue]:
+    tax = taxonomy()
+    category = tax.categories[product.category]
+    facts: dict[str, FactValue] = {
+        "id": product.id,
+        "name": product.name,
+        "platform": product.platform,
+        "category": category.id,
+        "category_zh": category.zh,
+        "category_group": category.group,
+        "category_strict": category.strict,
+        "targets_miniprogram_live": product.platform == "wechat" and "miniprogram_live" in product.channels,
+        "targets_weixin_store": product.platform == "wechat" and "weixin_store" in product.channels,
+        "name_width": text_width(product.name),
+        "name_all_digits": product.name.isdigit(),
+        "price_type": product.price_type,
+        "price_fen": product.price,
+        "has_price2": product.price2 is not None,
+        "current_price_fen": product.current_price,
+        "has_detail_url": bool(product.detail_url),
+        "awaiting_review": product.audit_status != "approved",
+        "health_food_statement": HEALTH_FOOD_STATEMENT in product.name or HEALTH_FOOD_STATEMENT in product.description,
+    }
+    _put(facts, "price2_fen", product.price2)
+    _put(facts, "cover_width", product.cover_width)
+    _put(facts, "cover_height", product.cover_height)
+    _put(facts, "stock", product.stock)
+    _put(facts, "expected_peak_sales", product.expected_peak_sales)
+    if product.stock is not None and product.expected_peak_sales:
+        facts["stock_to_peak_bp"] = product.stock * 10000 // product.expected_peak_sales
+    if merchant is not None:
+        facts["merchant_mode"] = merchant.mode
+        facts["merchant_enterprise_verified"] = merchant.enterprise_verified
+        facts["category_in_mini_program"] = category.id in merchant.mini_program_categories
+        facts["merchant_official_provider"] = merchant.official_provider
+        facts["category_authorized"] = category.id in merchant.authorized_categories
+        facts["employee_real_name"] = merchant.employee_real_name
+        facts["entity_bound"] = merchant.entity_bound
+        shown = merchant.authorized_categories if merchant.mode == "service_provider" else merchant.mini_program_categories
+        facts["merchant_categories"] = "、".join(tax.categories[c].zh for c in shown) or "（无）"
+    if facts["targets_weixin_store"]:
+        title = product.name
+        facts["store_title_chars"] = sum(1 for ch in title if ch.isalnum())
+        facts["store_title_length"] = len(title)
+        facts["store_title_no_cjk"] = not any(is_cjk(ch) for ch in title)
+        facts["store_title_bad_symbols"] = sum(
+            1 for ch in title if not ch.isalnum() and ch not in tax.store_title_symbols
+        )
+        facts["head_image_count"] = len(product.head_images)
+        facts["head_image_duplicates"] = len(product.head_images) - len(set(product.head_images))
+        facts["head_images_min"] = tax.store_head_images_min["food" if category.food else "default"]
+    held = {q.type for q in product.qualifications}
+    for requirement, satisfied_by in tax.requirements.items():
+        needed = requirement in category.requires
+        facts[f"missing_{requirement}"] = needed and not any(t in held for t in satisfied_by)
+    expired = [q for q in product.qualifications if q.valid_until is not None and q.valid_until < today]
+    facts["expired_qualification_count"] = len(expired)
+    if expired:
+        facts["expired_qualifications"] = "、".join(
+            f"{tax.qualification_types[q.type]['zh']}（{q.valid_until.isoformat()}）" for q in expired  # type: ignore[union-attr]
+        )
+    low, high = tax.review_days[category.review]
+    facts["review_days"] = f"{low}-{high}"
+    submitted = product.qualifications_submitted_on or today
+    facts["earliest_go_live"] = add_working_days(submitted, high).isoformat()
+    return facts
+
+
+def _overlaps(a: Promotion, b: Promotion) -> bool:
+    """Two promotions overlap unless one ends before the other starts (open ends never end)."""
+    if a.start is not None and b.end is not None and b.end <= a.start:
+        return False
+    return not (b.start is not None and a.end is not None and a.end <= b.start)
+
+
+def _stacked_price(base: int, promotions: list[Promotion]) -> int:
+    price = base
+    for promo in promotions:
+        if promo.kind == "direct_discount":
+            if promo.price is not None:
+                price -= max(base - promo.price, 0)
+            elif promo.discount is not None:
+                price -= promo.discount
+        elif promo.kind == "coupon" and promo.discount is not None:
+            price -= promo.discount
+        elif promo.kind == "tiered_quantity" and promo.tiers:
+            price = price * min(t.discount_bp for t in promo.tiers) // 10000
+    return price
+
+
+REFERENCE_WINDOW = timedelta(days=7)
+
+
+def reference_ceiling(history: list[tuple[datetime, int]], start: datetime) -> tuple[int | None, str]:
+    """The highest lawful 原价: lowest transaction price in the 7 days before ``start``, else the last one."""
+    before = [(at, price) for at, price in history if at < start]
+    window = [price for at, price in before if at >= start - REFERENCE_WINDOW]
+    if window:
+        return min(window), "7日内最低成交价"
+    if before:
+        return max(before)[1], "最近一次成交价"
+    return None, "无成交记录"
+
+
+def raise_in_window(history: list[tuple[datetime, int]], start: datetime) -> int | None:
+    """How much the price rose inside the 7-day window over the last price before it, basis points."""
+    window_start = start - REFERENCE_WINDOW
+    prior = [(at, price) for at, price in history if at < window_start]
+    window = [price for at, price in history if window_start <= at < start]
+    if not prior or not window:
+        return None
+    base = max(prior)[1]
+    peak = max(window)
+    if base <= 0:
+        return None
+    return max(peak - base, 0) * 10000 // base
+
+
+def promotion_facts(
+    promo: Promotion,
+    products: dict[str, Product],
+    same_product_promotions: list[Promotion],
+    now: datetime,
+) -> dict[str, FactValue]:
+    target_ids = promo.products or [c.product for c in promo.components]
+    target = products.get(target_ids[0]) if target_ids else None
+    facts: dict[str, FactValue] = {
+        "id": promo.id,
+        "kind": promo.kind,
+        "platform": target.platform if target else "wechat",
+        "time_limited": promo.time_limited if promo.time_limited is not None else (
+            promo.kind == "direct_discount" and promo.end is not None
+        ),
+        "period_shown": promo.period_shown,
+    }
+    _put(facts, "reference_price_fen", promo.reference_price)
+    _put(facts, "top_prize_fen", promo.top_prize)
+    if target is not None and len(target_ids) == 1:
+        start = promo.start or now
+        history = [(p.at, p.price) for p in target.price_history]
+        ceiling, basis = reference_ceiling(history, start)
+        _put(facts, "reference_ceiling_fen", ceiling)
+        facts["ceiling_basis"] = basis
+        _put(facts, "raise_in_window_bp", raise_in_window(history, start))
+        overlapping = [p for p in same_product_promotions if _overlaps(promo, p)]
+        facts["stacked_final_price_fen"] = _stacked_price(target.current_price, overlapping)
+    if promo.kind == "tiered_quantity":
+        tiers = sorted(promo.tiers, key=lambda t: t.min_quantity)
+        facts["tier_count"] = len(tiers)
+        facts["tiers_monotonic"] = all(a.discount_bp > b.discount_bp for a, b in zip(tiers, tiers[1:])) and len(
+            {t.min_quantity for t in tiers}
+        ) == len(tiers)
+    if promo.kind == "bundle":
+        _put(facts, "bundle_stock", promo.stock)
+        caps = [
+            products[c.product].stock // c.quantity  # type: ignore[operator]
+            for c in promo.components
+            if c.product in products and products[c.product].stock is not None
+        ]
+        if caps and len(caps) == len(promo.components):
+            facts["bundle_stock_cap"] = min(caps)
+    return facts
+
+
+def room_subjects(room: LiveRoom, products: dict[str, Product], now: datetime, base_path: str) -> Iterator[Subject]:
+    facts: dict[str, FactValue] = {
+        "id": room.id,
+        "platform": room.platform,
+        "phase": room.phase,
+        "quick_bar_sku_count": len(room.quick_bar),
+    }
+    _put(facts, "sales_record_retention_days", room.sales_record_retention_days)
+    yield Subject("room", f"room:{room.id}", None, room.platform, base_path, facts)
+    reference_time = room.ended_at or now
+    for index, item in enumerate(room.products):
+        library = products.get(item.product)
+        item_facts: dict[str, FactValue] = {
+            "id": room.id,
+            "product": item.product,
+            "platform": room.platform,
+            "phase": room.phase,
+            "on_sale": item.on_sale,
+            "expired": item.sale_ends_at is not None and item.sale_ends_at <= reference_time,
+        }
+        _put(item_facts, "room_price_fen", item.room_price)
+        if library is not None:
+            item_facts["library_price_fen"] = library.current_price
+        yield Subject(
+            "room_product",
+            f"room:{room.id}/product:{item.product}",
+            item.product,
+            room.platform,
+            f"{base_path}.products[{index}]",
+            item_facts,
+        )

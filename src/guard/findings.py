@@ -1,0 +1,136 @@
+"""Findings (frozen values) and the Report that carries them."""
+
+from __future__ import annotations
+
+import string
+from collections import Counter
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from guard.errors import InputProblem
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRef:
+    source: str
+    title: str
+    section: str | None
+    confidence: str
+    url: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in (
+            ("source", self.source), ("title", self.title), ("section", self.section),
+            ("confidence", self.confidence), ("url", self.url),
+        ) if v is not None}
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One violation (or piece of advice) with everything needed to act on it."""
+
+    rule: str
+    name: str
+    topic: str
+    tier: str
+    penalty: str
+    platform: str
+    product: str | None
+    subject: str
+    path: str
+    message: str
+    fix: str
+    sources: tuple[SourceRef, ...]
+    file: str | None = None
+    configurable_default: bool = False
+    start: int | None = None
+    end: int | None = None
+    line: int | None = None
+    column: int | None = None
+    matched: str | None = None
+    term: str | None = None
+    family: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "rule": self.rule,
+            "name": self.name,
+            "topic": self.topic,
+            "tier": self.tier,
+            "penalty": self.penalty,
+            "platform": self.platform,
+            "product": self.product,
+            "subject": self.subject,
+            "path": self.path,
+            "message": self.message,
+            "fix": self.fix,
+            "sources": [s.to_dict() for s in self.sources],
+            "configurable_default": self.configurable_default,
+        }
+        if self.file is not None:
+            data["file"] = self.file
+        if self.family is not None:
+            data.update(
+                start=self.start, end=self.end, line=self.line, column=self.column,
+                matched=self.matched, term=self.term, family=self.family,
+            )
+        return data
+
+
+@dataclass(frozen=True)
+class Summary:
+    read: int
+    checked: int
+    rejected: int
+    by_kind: Mapping[str, int]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"read": self.read, "checked": self.checked, "rejected": self.rejected, "by_kind": dict(self.by_kind)}
+
+
+@dataclass(frozen=True)
+class Report:
+    """The result of a check: findings, input problems and counts. Iterating yields findings."""
+
+    findings: tuple[Finding, ...]
+    problems: tuple[InputProblem, ...] = ()
+    summary: Summary = field(default_factory=lambda: Summary(0, 0, 0, {}))
+    engine: str = "native"
+
+    def __iter__(self) -> Iterator[Finding]:
+        return iter(self.findings)
+
+    def __len__(self) -> int:
+        return len(self.findings)
+
+    def counts(self) -> dict[str, int]:
+        return dict(Counter(f.tier for f in self.findings))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "findings": [f.to_dict() for f in self.findings],
+            "problems": [p.to_dict() for p in self.problems],
+            "summary": {**self.summary.to_dict(), "findings": self.counts()},
+            "engine": self.engine,
+        }
+
+
+class MessageFormatter(string.Formatter):
+    """``str.format`` with two extra specs: ``{x:yuan}`` (fen shown as yuan) and ``{x:bp}`` (percent)."""
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        if format_spec == "yuan" and isinstance(value, int):
+            sign = "-" if value < 0 else ""
+            return f"{sign}{abs(value) // 100}.{abs(value) % 100:02d}"
+        if format_spec == "bp" and isinstance(value, int):
+            return f"{value / 100:g}%"
+        if format_spec in ("yuan", "bp"):
+            return str(value)
+        return super().format_field(value, format_spec)
+
+    def get_value(self, key: Any, args: Any, kwargs: Mapping[str, Any]) -> Any:
+        return kwargs.get(key, "?") if isinstance(key, str) else super().get_value(key, args, kwargs)
+
+
+FORMATTER = MessageFormatter()

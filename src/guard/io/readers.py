@@ -1,0 +1,231 @@
+"""File readers. Each yields raw records (dicts) with the file and location they came from.
+
+A file that cannot be opened or parsed at all raises ``InputFileError``. A bad line or row
+inside a readable file becomes an ``InputProblem`` and reading goes on.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from guard.errors import InputFileError, InputProblem
+from guard.model import column_aliases
+
+KINDS = ("merchant", "product", "promotion", "live_room")
+_DOC_KEYS = {"merchant": "merchant", "merchants": "merchant", "products": "product",
+             "promotions": "promotion", "live_rooms": "live_room", "rooms": "live_room"}
+_LIST_FIELDS = ("channels", "head_images", "mini_program_categories", "authorized_categories", "quick_bar", "products")
+
+
+@dataclass(frozen=True, slots=True)
+class RawRecord:
+    kind: str
+    data: Any
+    file: str
+    location: str
+
+
+ReadItem = RawRecord | InputProblem
+
+
+def _decode(raw: bytes, name: str) -> str:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise InputFileError(f"{name}: neither UTF-8 nor GB18030 text")
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise InputFileError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+
+
+def _document_records(doc: Any, name: str) -> Iterator[ReadItem]:
+    if isinstance(doc, list):
+        for index, item in enumerate(doc):
+            yield RawRecord("product", item, name, f"$[{index}]")
+        return
+    if not isinstance(doc, dict):
+        raise InputFileError(f"{name}: expected a list of products or a mapping with products, promotions, live_rooms")
+    if "products" not in doc and ("id" in doc and "category" in doc):
+        yield RawRecord("product", doc, name, "$")
+        return
+    for key, value in doc.items():
+        kind = _DOC_KEYS.get(key)
+        if kind is None:
+            yield InputProblem(name, "$", f"$.{key}", f"unknown top-level key {key!r}; expected one of {sorted(_DOC_KEYS)}")
+            continue
+        items = value if isinstance(value, list) else [value]
+        for index, item in enumerate(items):
+            where = f"$.{key}[{index}]" if isinstance(value, list) else f"$.{key}"
+            yield RawRecord(kind, item, name, where)
+
+
+def read_json(path: Path) -> Iterator[ReadItem]:
+    text = _decode(_read_bytes(path), str(path))
+    try:
+        doc = json.loads(text, parse_float=Decimal)
+    except json.JSONDecodeError as exc:
+        raise InputFileError(f"{path}: line {exc.lineno} column {exc.colno}: malformed JSON: {exc.msg}") from None
+    yield from _document_records(doc, str(path))
+
+
+def read_yaml(path: Path) -> Iterator[ReadItem]:
+    text = _decode(_read_bytes(path), str(path))
+    try:
+        doc = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise InputFileError(f"{path}: malformed YAML: {exc}") from None
+    yield from _document_records(doc, str(path))
+
+
+def read_jsonl(path: Path, stream: io.TextIOBase | None = None) -> Iterator[ReadItem]:
+    name = str(path)
+    lines = stream if stream is not None else io.StringIO(_decode(_read_bytes(path), name))
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line, parse_float=Decimal)
+        except json.JSONDecodeError as exc:
+            yield InputProblem(name, f"line {number}", "$", f"malformed JSON at column {exc.colno}: {exc.msg}")
+            continue
+        if not isinstance(item, dict):
+            yield InputProblem(name, f"line {number}", "$", "expected a JSON object")
+            continue
+        kind = item.pop("kind", "product") if item.get("kind") in KINDS else "product"
+        yield RawRecord(kind, item, name, f"line {number}")
+
+
+def _header_map() -> dict[str, str]:
+    mapping: dict[str, str] = {}
+    for canonical, aliases in column_aliases()["headers"].items():
+        mapping[canonical] = canonical
+        for alias in aliases:
+            mapping[alias.strip().lower()] = canonical
+            mapping[alias.strip()] = canonical
+    return mapping
+
+
+def _split_items(cell: str) -> list[str]:
+    for sep in (";", "；", "\n"):
+        cell = cell.replace(sep, ";")
+    return [part.strip() for part in cell.split(";") if part.strip()]
+
+
+def _cell_value(key: str, value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.date() if (value.hour, value.minute, value.second) == (0, 0, 0) and key.endswith("_on") else value
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if text.startswith(("[", "{")):
+        try:
+            return json.loads(text, parse_float=Decimal)
+        except json.JSONDecodeError:
+            return text
+    if key == "qualifications":
+        quals = []
+        for part in _split_items(text):
+            fields = [f.strip() for f in part.split("|")]
+            entry: dict[str, Any] = {"type": fields[0]}
+            if len(fields) > 1 and fields[1]:
+                entry["number"] = fields[1]
+            if len(fields) > 2 and fields[2]:
+                entry["valid_until"] = fields[2]
+            quals.append(entry)
+        return quals
+    if key == "price_history":
+        points = []
+        for part in _split_items(text):
+            at, _, price = part.rpartition("=")
+            points.append({"at": at.strip(), "price": price.strip()})
+        return points
+    if key in _LIST_FIELDS:
+        return [p.strip() for p in text.replace("、", ";").replace(",", ";").replace("，", ";").split(";") if p.strip()]
+    return text
+
+
+def _tabular_records(rows: Iterator[tuple[int, list[Any]]], name: str) -> Iterator[ReadItem]:
+    headers = _header_map()
+    try:
+        _, header_row = next(rows)
+    except StopIteration:
+        return
+    columns: list[str | None] = []
+    for cell in header_row:
+        label = str(cell).strip() if cell is not None else ""
+        columns.append(headers.get(label) or headers.get(label.lower()) or (label or None))
+    for number, row in rows:
+        record: dict[str, Any] = {}
+        for column, value in zip(columns, row):
+            if column is None or value is None or (isinstance(value, str) and not value.strip()):
+                continue
+            record[column] = _cell_value(column, value)
+        if record:
+            yield RawRecord("product", record, name, f"row {number}")
+
+
+def read_csv(path: Path) -> Iterator[ReadItem]:
+    text = _decode(_read_bytes(path), str(path))
+    try:
+        rows = list(csv.reader(io.StringIO(text)))
+    except csv.Error as exc:
+        raise InputFileError(f"{path}: malformed CSV: {exc}") from None
+    yield from _tabular_records(((i, list(r)) for i, r in enumerate(rows, start=1)), str(path))
+
+
+def read_xlsx(path: Path) -> Iterator[ReadItem]:
+    from openpyxl import load_workbook  # imported only when a spreadsheet is read
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises several unrelated types for a broken file
+        raise InputFileError(f"{path}: cannot open as XLSX: {exc}") from None
+    try:
+        sheet = workbook.worksheets[0]
+        for name in ("products", "商品", "商品库"):
+            if name in workbook.sheetnames:
+                sheet = workbook[name]
+                break
+        rows = ((i, list(r)) for i, r in enumerate(sheet.iter_rows(values_only=True), start=1))
+        yield from _tabular_records(rows, str(path))
+    finally:
+        workbook.close()
+
+
+READERS = {
+    ".json": read_json,
+    ".jsonl": read_jsonl,
+    ".ndjson": read_jsonl,
+    ".yaml": read_yaml,
+    ".yml": read_yaml,
+    ".csv": read_csv,
+    ".xlsx": read_xlsx,
+}
+
+
+def read_file(path: str | Path) -> Iterator[ReadItem]:
+    """Yield the records and record-level problems of one catalog file, chosen by its suffix."""
+    file = Path(path)
+    reader = READERS.get(file.suffix.lower())
+    if reader is None:
+        raise InputFileError(f"{file}: unknown file type {file.suffix!r}; use one of {', '.join(sorted(READERS))}")
+    if not file.exists():
+        raise InputFileError(f"{file}: no such file")
+    return reader(file)
+

@@ -1,0 +1,213 @@
+"""Typed input models: Merchant, Product, Promotion, LiveRoom.
+
+Money is integer fen inside guard. Input takes yuan (int, decimal string or float) and rejects
+more than 2 decimal places, NaN, infinities and negative amounts with a message that says so.
+Times are timezone-aware; a time given without a zone is read as China Standard Time (+08:00).
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal, InvalidOperation
+from functools import cache
+from importlib import resources
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+
+from guard.taxonomy import taxonomy
+
+CHINA_TZ = timezone(timedelta(hours=8), "CST")
+
+Platform = Literal["wechat", "douyin", "taobao"]
+Channel = Literal["miniprogram_live", "weixin_store"]
+
+
+@cache
+def column_aliases() -> dict[str, Any]:
+    """Header and value aliases (Chinese and English) for hand-filled catalogs."""
+    text = resources.files("guard.io").joinpath("columns.yaml").read_text(encoding="utf-8")
+    loaded: dict[str, Any] = yaml.safe_load(text)
+    return loaded
+
+
+def _alias(kind: str) -> Any:
+    def convert(value: Any) -> Any:
+        if isinstance(value, str):
+            stripped = value.strip()
+            return column_aliases()["values"][kind].get(stripped, stripped)
+        return value
+
+    return BeforeValidator(convert)
+
+
+def yuan_to_fen(value: Any) -> int:
+    """Convert an amount in yuan to integer fen, refusing anything that is not exact."""
+    if isinstance(value, bool) or value is None:
+        raise ValueError("expected an amount in yuan")
+    if isinstance(value, float):
+        if math.isnan(value) or math.isinf(value):
+            raise ValueError(f"amount must be a finite number, got {value}")
+        text = repr(value)
+    elif isinstance(value, (int, Decimal)):
+        text = str(value)
+    elif isinstance(value, str):
+        text = value.strip().replace(",", "").removeprefix("¥").removeprefix("￥").removesuffix("元")
+    else:
+        raise ValueError(f"expected an amount in yuan, got {type(value).__name__}")
+    try:
+        amount = Decimal(text)
+    except InvalidOperation:
+        raise ValueError(f"not an amount in yuan: {value!r}") from None
+    if not amount.is_finite():
+        raise ValueError(f"amount must be a finite number, got {value!r}")
+    if amount < 0:
+        raise ValueError(f"amount may not be negative, got {value!r}")
+    exponent = amount.normalize().as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -2:
+        raise ValueError(f"at most 2 decimal places are allowed in yuan (WeChat goods/add), got {value!r}")
+    return int(amount * 100)
+
+
+Fen = Annotated[int, BeforeValidator(yuan_to_fen)]
+NonNegativeInt = Annotated[int, Field(ge=0, strict=False)]
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=CHINA_TZ)
+
+
+AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
+
+
+def _category(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError("category must be a string")
+    return taxonomy().category(value.strip()).id
+
+
+def _qualification_type(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError("qualification type must be a string")
+    types = taxonomy().qualification_types
+    stripped = value.strip()
+    for key, names in types.items():
+        if stripped == key or stripped == names["zh"]:
+            return key
+    raise ValueError(f"unknown qualification type {value!r}; known: {', '.join(sorted(types))}")
+
+
+CategoryId = Annotated[str, BeforeValidator(_category)]
+QualificationType = Annotated[str, BeforeValidator(_qualification_type)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class Merchant(_Model):
+    """Who lists: 自营 (self-operated), 服务商 (service provider) or 企业微信联动 (WeCom)."""
+
+    id: str = "default"
+    name: str | None = None
+    mode: Annotated[Literal["self_operated", "service_provider", "wecom"], _alias("mode")]
+    enterprise_verified: bool = False
+    mini_program_categories: list[CategoryId] = []
+    official_provider: bool = False
+    authorized_categories: list[CategoryId] = []
+    employee_real_name: bool = False
+    entity_bound: bool = False
+
+
+class Qualification(_Model):
+    type: QualificationType
+    number: str | None = None
+    valid_until: date | None = None
+
+
+class PricePoint(_Model):
+    """One transaction: when, and at what price (yuan in, fen inside)."""
+
+    at: AwareDatetime
+    price: Fen
+
+
+class Product(_Model):
+    id: str = Field(min_length=1)
+    merchant: str | None = None
+    platform: Annotated[Platform, _alias("platform")] = "wechat"
+    channels: list[Annotated[Channel, _alias("channels")]] = ["miniprogram_live"]
+    category: CategoryId
+    name: str = Field(min_length=1)
+    description: str = ""
+    price_type: Annotated[Literal["fixed", "range", "discount"], _alias("price_type")] = "fixed"
+    price: Fen
+    price2: Fen | None = None
+    cover_width: NonNegativeInt | None = None
+    cover_height: NonNegativeInt | None = None
+    detail_url: str | None = None
+    head_images: list[str] = []
+    qualifications: list[Qualification] = []
+    qualifications_submitted_on: date | None = None
+    stock: NonNegativeInt | None = None
+    expected_peak_sales: NonNegativeInt | None = None
+    price_history: list[PricePoint] = []
+    audit_status: Annotated[
+        Literal["unaudited", "auditing", "approved", "rejected"], _alias("audit_status")
+    ] = "unaudited"
+
+    @property
+    def current_price(self) -> int:
+        """The price a buyer pays now: 现价 for a discount display, the left bound for a range."""
+        if self.price_type == "discount" and self.price2 is not None:
+            return self.price2
+        return self.price
+
+
+class Tier(_Model):
+    min_quantity: int = Field(ge=1)
+    discount_bp: int = Field(gt=0, le=10000, description="share of the price paid, in basis points")
+
+
+class Component(_Model):
+    product: str
+    quantity: int = Field(default=1, ge=1)
+
+
+class Promotion(_Model):
+    id: str = Field(min_length=1)
+    kind: Annotated[Literal["direct_discount", "tiered_quantity", "bundle", "coupon", "lottery"], _alias("kind")]
+    products: list[str] = []
+    start: AwareDatetime | None = None
+    end: AwareDatetime | None = None
+    reference_price: Fen | None = None
+    price: Fen | None = None
+    discount: Fen | None = None
+    threshold: Fen | None = None
+    tiers: list[Tier] = []
+    components: list[Component] = []
+    stock: NonNegativeInt | None = None
+    top_prize: Fen | None = None
+    label: str = ""
+    time_limited: bool | None = None
+    period_shown: bool = False
+
+
+class RoomProduct(_Model):
+    product: str
+    room_price: Fen | None = None
+    on_sale: bool = True
+    sale_ends_at: AwareDatetime | None = None
+
+
+class LiveRoom(_Model):
+    id: str = Field(min_length=1)
+    platform: Annotated[Platform, _alias("platform")] = "wechat"
+    name: str | None = None
+    phase: Annotated[Literal["pre", "live", "post"], _alias("phase")]
+    products: list[RoomProduct] = []
+    quick_bar: list[str] = []
+    ended_at: AwareDatetime | None = None
+    sales_record_retention_days: NonNegativeInt | None = None

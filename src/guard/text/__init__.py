@@ -1,0 +1,1 @@
+"""Text checks: lexicons of banned terms and the matcher that finds them."""
