@@ -60,7 +60,7 @@ class FindingBuilder:
             message=FORMATTER.vformat(getattr(rule.message, self.lang), (), values),
             fix=FORMATTER.vformat(getattr(rule.fix, self.lang), (), values),
             sources=self.sources(rule),
-            file=text.get("file"),
+            file=subject.file,
             configurable_default=rule.low_confidence,
             start=text.get("start"),
             end=text.get("end"),
@@ -107,7 +107,7 @@ def text_subjects(
         yield Subject(
             "text_hit", f"{key}@{hit.start}", product, platform, path, facts,
             text={"start": hit.start, "end": hit.end, "line": line, "column": column,
-                  "matched": text[hit.start:hit.end], "term": entry.term, "family": entry.family, "file": file},
+                  "matched": text[hit.start:hit.end], "term": entry.term, "family": entry.family}, file=file,
         )
 
 
@@ -126,48 +126,49 @@ def subjects(catalog: Catalog, *, platform: str | None, now: datetime, scanner: 
     """Every subject of a catalog in input order; unresolved references become problems."""
     today = now.date()
     products: dict[str, Product] = {}
-    for product, path in catalog.products:
+    for product, _, _ in catalog.products:
         if platform is not None and product.platform != platform:
             product = product.model_copy(update={"platform": platform})
         products[product.id] = product
     by_product: dict[str, list[Promotion]] = {}
-    for promo, _ in catalog.promotions:
+    for promo, _, _ in catalog.promotions:
         for pid in promo.products or [c.product for c in promo.components]:
             by_product.setdefault(pid, []).append(promo)
-    for product, path in catalog.products:
+    for product, file, path in catalog.products:
         product = products[product.id]
         merchant, problem = _resolve_merchant(product, catalog.merchants)
         if problem:
-            catalog.problems.append(InputProblem(path, "", "$.merchant", problem, product.id))
+            catalog.problems.append(InputProblem(file, path, "$.merchant", problem, product.id))
             catalog.rejected += 1
             continue
         facts = product_facts(product, merchant, today)
-        yield Subject("product", f"product:{product.id}", product.id, product.platform, path, facts)
+        yield Subject("product", f"product:{product.id}", product.id, product.platform, path, facts, file=file)
         for field in TEXT_FIELDS:
             text = getattr(product, field)
             yield from text_subjects(
                 text, platform=product.platform, category=product.category, path=f"{path}.{field}",
-                product=product.id, key=f"product:{product.id}/{field}", scanner=scanner,
+                product=product.id, key=f"product:{product.id}/{field}", scanner=scanner, file=file,
             )
-    for promo, path in catalog.promotions:
+    for promo, file, path in catalog.promotions:
         refs = promo.products or [c.product for c in promo.components]
         unknown = [pid for pid in refs if pid not in products]
         if unknown:
-            catalog.problems.append(InputProblem(path, "", "$.products", f"unknown product(s) {unknown}", promo.id))
+            catalog.problems.append(InputProblem(file, path, "$.products", f"unknown product(s) {unknown}", promo.id))
             catalog.rejected += 1
             continue
         stack = by_product.get(refs[0], []) if refs else []
         facts = promotion_facts(promo, products, stack, now)
         plat = str(facts["platform"])
-        yield Subject("promotion", f"promotion:{promo.id}", refs[0] if refs else None, plat, path, facts)
-    for room, path in catalog.rooms:
-        for pid in [p.product for p in room.products] + list(room.quick_bar):
-            if pid not in products:
-                catalog.problems.append(InputProblem(path, "", "$.products", f"unknown product {pid!r} (room checked without it)", room.id))
-                break
+        yield Subject("promotion", f"promotion:{promo.id}", refs[0] if refs else None, plat, path, facts, file=file)
+    for room, file, path in catalog.rooms:
+        for index, item in enumerate(room.products):
+            if item.product not in products:
+                catalog.problems.append(InputProblem(
+                    file, path, f"$.products[{index}].product",
+                    f"unknown product {item.product!r}; the room is checked without its library price", room.id))
         if platform is not None:
             room = room.model_copy(update={"platform": platform})
-        yield from room_subjects(room, products, now, path)
+        yield from room_subjects(room, products, now, path, file)
 
 
 def _progress(iterable: Iterable[Subject], total: int, enabled: bool) -> Iterable[Subject]:
@@ -249,11 +250,11 @@ def _add_model(catalog: Catalog, kind: str, model: Any, where: str) -> None:
     if kind == "merchant":
         catalog.merchants[model.id] = model
     elif kind == "product":
-        catalog.products.append((model, where))
+        catalog.products.append((model, "<input>", where))
     elif kind == "promotion":
-        catalog.promotions.append((model, where))
+        catalog.promotions.append((model, "<input>", where))
     else:
-        catalog.rooms.append((model, where))
+        catalog.rooms.append((model, "<input>", where))
 
 
 def check_files(paths: Iterable[str | Path], **options: Any) -> Report:

@@ -163,8 +163,8 @@ class Subject:
     platform: str
     path: str
     facts: dict[str, FactValue]
-    order: int = 0
     text: dict[str, Any] = field(default_factory=dict)  # start/end/matched/family/term for text hits
+    file: str | None = None
 
 
 def text_width(text: str) -> int:
@@ -359,7 +359,9 @@ def promotion_facts(
     return facts
 
 
-def room_subjects(room: LiveRoom, products: dict[str, Product], now: datetime, base_path: str) -> Iterator[Subject]:
+def room_subjects(
+    room: LiveRoom, products: dict[str, Product], now: datetime, base_path: str, file: str | None = None
+) -> Iterator[Subject]:
     facts: dict[str, FactValue] = {
         "id": room.id,
         "platform": room.platform,
@@ -367,7 +369,7 @@ def room_subjects(room: LiveRoom, products: dict[str, Product], now: datetime, b
         "quick_bar_sku_count": len(room.quick_bar),
     }
     _put(facts, "sales_record_retention_days", room.sales_record_retention_days)
-    yield Subject("room", f"room:{room.id}", None, room.platform, base_path, facts)
+    yield Subject("room", f"room:{room.id}", None, room.platform, base_path, facts, file=file)
     reference_time = room.ended_at or now
     for index, item in enumerate(room.products):
         library = products.get(item.product)
@@ -389,4 +391,5 @@ def room_subjects(room: LiveRoom, products: dict[str, Product], now: datetime, b
             room.platform,
             f"{base_path}.products[{index}]",
             item_facts,
+            file=file,
         )

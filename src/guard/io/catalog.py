@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -26,16 +25,17 @@ class Catalog:
     """Everything read from one or more catalog files, ready to check."""
 
     merchants: dict[str, Merchant] = field(default_factory=dict)
-    products: list[tuple[Product, str]] = field(default_factory=list)  # (model, path for findings)
-    promotions: list[tuple[Promotion, str]] = field(default_factory=list)
-    rooms: list[tuple[LiveRoom, str]] = field(default_factory=list)
+    # each entry: (model, file, location) where location is "$.products[3]", "row 4" or "line 7"
+    products: list[tuple[Product, str, str]] = field(default_factory=list)
+    promotions: list[tuple[Promotion, str, str]] = field(default_factory=list)
+    rooms: list[tuple[LiveRoom, str, str]] = field(default_factory=list)
     problems: list[InputProblem] = field(default_factory=list)
     read: int = 0
     rejected: int = 0
     by_kind: dict[str, int] = field(default_factory=dict)
 
     def product_index(self) -> dict[str, Product]:
-        return {p.id: p for p, _ in self.products}
+        return {p.id: p for p, _, _ in self.products}
 
 
 def _json_path(loc: Iterable[Any]) -> str:
@@ -64,14 +64,10 @@ def validation_problems(exc: ValidationError, record: RawRecord) -> list[InputPr
     return problems
 
 
-def _finding_path(record: RawRecord) -> str:
-    return record.location if record.location.startswith("$") else f"{Path(record.file).name}:{record.location}"
-
-
 def parse_records(items: Iterable[ReadItem], catalog: Catalog | None = None) -> Catalog:
     """Validate records into ``catalog`` (a new one by default); bad records become problems."""
     catalog = catalog if catalog is not None else Catalog()
-    seen_products = {p.id: path for p, path in catalog.products}
+    seen_products = {p.id: f"{file} {where}" for p, file, where in catalog.products}
     seen_other: dict[tuple[str, str], str] = {}
     for item in items:
         if isinstance(item, InputProblem):
@@ -91,7 +87,7 @@ def parse_records(items: Iterable[ReadItem], catalog: Catalog | None = None) -> 
             catalog.problems.extend(validation_problems(exc, item))
             catalog.rejected += 1
             continue
-        path = _finding_path(item)
+        path = f"{item.file} {item.location}"
         key = getattr(model, "id")
         if item.kind == "product":
             if key in seen_products:
@@ -100,7 +96,7 @@ def parse_records(items: Iterable[ReadItem], catalog: Catalog | None = None) -> 
                 catalog.rejected += 1
                 continue
             seen_products[key] = path
-            catalog.products.append((model, path))  # type: ignore[arg-type]
+            catalog.products.append((model, item.file, item.location))  # type: ignore[arg-type]
             continue
         if (item.kind, key) in seen_other:
             catalog.problems.append(InputProblem(
@@ -111,9 +107,9 @@ def parse_records(items: Iterable[ReadItem], catalog: Catalog | None = None) -> 
         if item.kind == "merchant":
             catalog.merchants[key] = model  # type: ignore[assignment]
         elif item.kind == "promotion":
-            catalog.promotions.append((model, path))  # type: ignore[arg-type]
+            catalog.promotions.append((model, item.file, item.location))  # type: ignore[arg-type]
         else:
-            catalog.rooms.append((model, path))  # type: ignore[arg-type]
+            catalog.rooms.append((model, item.file, item.location))  # type: ignore[arg-type]
     return catalog
 
 

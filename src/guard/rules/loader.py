@@ -258,9 +258,6 @@ def _rule_from_spec(spec: RuleSpec, path: Path, sources: Mapping[str, Source], o
                 fail(f"test {test.name}: unknown fact field {key!r}")
             elif not isinstance(value, fact.type) or (fact.type is int and isinstance(value, bool)):
                 fail(f"test {test.name}: {key}={value!r} is not a {fact.type.__name__}")  # type: ignore[union-attr]
-        for key in test.params:
-            if key not in spec.params:
-                fail(f"test {test.name}: unknown param {key!r}")
         if test.platform is not None and test.platform not in spec.platforms:
             fail(f"test {test.name}: platform {test.platform} is not one of the rule's platforms")
     return Rule(

@@ -38,7 +38,6 @@ class RuleTest(_Strict):
     facts: dict[str, Any]
     expect: Literal["pass", "fail"]
     platform: Literal["wechat", "douyin", "taobao"] | None = None
-    params: dict[str, Scalar] = {}
 
 
 class RuleSpec(_Strict):

@@ -1,0 +1,160 @@
+"""The ``guard`` command line: a thin door over the library.
+
+Exit codes: 0 nothing at or above the fail level; 1 findings at or above it; 2 usage, input
+or rule-file error (findings for the readable records are still printed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+
+from guard.check import check_catalog
+from guard.engine import ENGINES, make_engine
+from guard.errors import GuardError
+from guard.findings import Report
+from guard.io.catalog import load_catalog
+from guard.model import CHINA_TZ
+from guard.report import FORMATS, RENDERERS
+from guard.report.text import summary_line
+from guard.rules.loader import RuleSet, load_rules
+from guard.rules.schema import PLATFORMS, TIERS
+
+FAIL_LEVELS = ("severe", "general", "minor", "never")
+
+
+def _split(values: list[str] | None) -> list[str]:
+    return [part.strip() for value in values or [] for part in value.split(",") if part.strip()]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="guard", description="Keep live-commerce listings and scripts legal.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    check = sub.add_parser("check", help="check product catalogs before they are published")
+    check.add_argument("catalogs", nargs="+", metavar="CATALOG", help="JSON, JSONL, YAML, CSV or XLSX files; together one catalog")
+    check.add_argument("--platform", choices=PLATFORMS, help="check every product as if listed on this platform")
+    check.add_argument("--engine", choices=ENGINES, help="rule engine (default: $GUARD_ENGINE or native)")
+    check.add_argument("--format", choices=FORMATS, default="text")
+    check.add_argument("--lang", choices=("zh", "en"), default="zh")
+    check.add_argument("--select", action="append", metavar="IDS", help="only rules whose id starts with these (comma-separated), or topics")
+    check.add_argument("--ignore", action="append", metavar="IDS", help="skip rules whose id starts with these, or topics")
+    check.add_argument("--fail-on", choices=FAIL_LEVELS, default="minor", help="lowest tier that makes the exit code 1 (default minor)")
+    check.add_argument("--config", metavar="FILE", help="YAML overriding params, tiers, select and ignore")
+    check.add_argument("--now", metavar="ISO-TIME", help="evaluate as of this time (default: now, China time)")
+    progress = check.add_mutually_exclusive_group()
+    progress.add_argument("--progress", dest="progress", action="store_true", default=None, help="show a progress bar on stderr")
+    progress.add_argument("--no-progress", dest="progress", action="store_false")
+
+    rules = sub.add_parser("rules", help="list, explain and test the rules")
+    rules_sub = rules.add_subparsers(dest="rules_command", required=True)
+    listing = rules_sub.add_parser("list", help="one line per rule")
+    listing.add_argument("--topic")
+    show = rules_sub.add_parser("show", help="everything about one rule")
+    show.add_argument("rule_id")
+    show.add_argument("--lang", choices=("zh", "en"), default="zh")
+    test = rules_sub.add_parser("test", help="run every rule's own test cases on the engines")
+    test.add_argument("--engine", choices=ENGINES, action="append", help="engine(s) to run (default: all available)")
+    for p in (listing, show, test):
+        p.add_argument("--config", metavar="FILE")
+    return parser
+
+
+def _exit_code(report: Report, fail_on: str, ruleset: RuleSet) -> int:
+    if report.problems:
+        return 2
+    if fail_on == "never":
+        return 0
+    threshold = ruleset.tier_rank[fail_on]
+    return 1 if any(ruleset.tier_rank[f.tier] >= threshold for f in report.findings) else 0
+
+
+def _run_check(args: argparse.Namespace) -> int:
+    ruleset = load_rules(config=args.config).select(_split(args.select), _split(args.ignore))
+    engine = make_engine(ruleset, args.engine)
+    now = datetime.fromisoformat(args.now) if args.now else datetime.now(CHINA_TZ)
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=CHINA_TZ)
+    catalog = load_catalog(args.catalogs)
+    total = len(catalog.products) + len(catalog.promotions) + len(catalog.rooms)
+    progress = args.progress if args.progress is not None else (sys.stderr.isatty() and total >= 2000)
+    report = check_catalog(catalog, ruleset=ruleset, engine=engine, now=now, lang=args.lang,
+                           platform=args.platform, progress=progress)
+    sys.stdout.write(RENDERERS[args.format](report, args.lang))
+    sys.stdout.flush()
+    for problem in report.problems:
+        print(f"error: {problem}", file=sys.stderr)
+    print(summary_line(report), file=sys.stderr)
+    return _exit_code(report, args.fail_on, ruleset)
+
+
+def _run_rules(args: argparse.Namespace) -> int:
+    ruleset = load_rules(config=args.config)
+    if args.rules_command == "list":
+        for rule in ruleset.rules:
+            if args.topic and rule.topic != args.topic:
+                continue
+            print(f"{rule.id:<12} {rule.tier:<8} {rule.topic:<14} {','.join(rule.platforms):<20} {rule.name}")
+        return 0
+    if args.rules_command == "show":
+        rule = ruleset.by_id.get(args.rule_id)
+        if rule is None:
+            print(f"guard: no rule {args.rule_id}", file=sys.stderr)
+            return 2
+        print(f"{rule.id} {rule.name}\n  topic: {rule.topic}\n  tier: {rule.tier}\n  platforms: {', '.join(rule.platforms)}")
+        print(f"  applies to: {rule.applies_to}\n  when: {rule.spec.when}")
+        for platform, params in rule.params.items():
+            if params:
+                print(f"  params ({platform}): {params}")
+        print(f"  message: {getattr(rule.message, args.lang)}\n  fix: {getattr(rule.fix, args.lang)}")
+        for cite in rule.cite:
+            source = ruleset.sources[cite.source]
+            print(f"  source: {source.title} {cite.section or ''} [confidence {cite.confidence}]")
+        if rule.low_confidence:
+            print("  note: rests on a low-confidence source; a configurable default, not law")
+        if rule.spec.note:
+            print(f"  note: {rule.spec.note}")
+        print(f"  file: {rule.file}\n  tests: {', '.join(f'{t.name}={t.expect}' for t in rule.spec.tests)}")
+        return 0
+    from guard.engine import durable
+    from guard.rules.testing import run_rule_tests
+
+    names = args.engine or [name for name in ENGINES if name != "durable" or durable.available()]
+    if not args.engine and not durable.available():
+        print(f"guard: skipping the durable engine: {durable.unavailable_reason()}", file=sys.stderr)
+    failures = total = 0
+    for name in names:
+        for result in run_rule_tests(ruleset, make_engine(ruleset, name)):
+            total += 1
+            if not result.ok:
+                failures += 1
+                print(f"FAIL {result.rule} {result.case} [{result.engine}/{result.platform}]: expected {result.expected}, got {result.actual}")
+    print(f"{total - failures} passed, {failures} failed")
+    return 1 if failures else 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``guard`` command; returns the exit code."""
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        return int(exc.code or 0) if exc.code in (0, None) else 2
+    try:
+        if args.command == "check":
+            return _run_check(args)
+        return _run_rules(args)
+    except (GuardError, ValueError) as exc:
+        print(f"guard: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        return 1
+    except KeyboardInterrupt:
+        print("guard: interrupted", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

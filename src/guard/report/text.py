@@ -1,0 +1,44 @@
+"""Human-readable text, one finding per block, like a linter."""
+
+from __future__ import annotations
+
+from guard.findings import Finding, Report
+
+_LABELS = {
+    "zh": {"fix": "修改", "source": "依据", "default": "可配置默认值，非法律规定"},
+    "en": {"fix": "fix", "source": "source", "default": "configurable default, not law"},
+}
+
+
+def location(finding: Finding) -> str:
+    where = finding.file or "<input>"
+    if finding.line is not None:
+        return f"{where}:{finding.path}:{finding.line}:{finding.column}"
+    return f"{where}:{finding.path}"
+
+
+def render_finding(finding: Finding, lang: str = "zh") -> str:
+    labels = _LABELS[lang]
+    sources = "; ".join(
+        f"{s.title}{' ' + s.section if s.section else ''} [{s.confidence}]" for s in finding.sources
+    )
+    default = f" ({labels['default']})" if finding.configurable_default else ""
+    return (
+        f"{location(finding)}: {finding.rule} [{finding.tier} · {finding.penalty}] {finding.message}{default}\n"
+        f"    {labels['fix']}: {finding.fix}\n"
+        f"    {labels['source']}: {sources}\n"
+    )
+
+
+def render_text(report: Report, lang: str = "zh") -> str:
+    return "".join(render_finding(f, lang) for f in report.findings)
+
+
+def summary_line(report: Report) -> str:
+    s = report.summary
+    counts = report.counts()
+    tiers = ", ".join(f"{counts[t]} {t}" for t in ("severe", "general", "minor", "info") if counts.get(t))
+    return (
+        f"guard: {s.read} records read, {s.checked} checked, {s.rejected} rejected; "
+        f"{len(report.findings)} findings ({tiers or 'none'}); engine {report.engine}"
+    )
