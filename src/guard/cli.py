@@ -126,7 +126,7 @@ def _run_rules(args: argparse.Namespace) -> int:
         print(f"guard: skipping the durable engine: {durable.unavailable_reason()}", file=sys.stderr)
     failures = total = 0
     for name in names:
-        for result in run_rule_tests(ruleset, make_engine(ruleset, name)):
+        for result in run_rule_tests(ruleset.rules, make_engine(ruleset, name)):
             total += 1
             if not result.ok:
                 failures += 1

@@ -286,6 +286,7 @@ def _stacked_price(base: int, promotions: list[Promotion]) -> int:
 
 
 REFERENCE_WINDOW = timedelta(days=7)
+PRICE_CUTTING = ("direct_discount", "coupon", "tiered_quantity")
 
 
 def reference_ceiling(history: list[tuple[datetime, int]], start: datetime) -> tuple[int | None, str]:
@@ -339,8 +340,9 @@ def promotion_facts(
         _put(facts, "reference_ceiling_fen", ceiling)
         facts["ceiling_basis"] = basis
         _put(facts, "raise_in_window_bp", raise_in_window(history, start))
-        overlapping = [p for p in same_product_promotions if _overlaps(promo, p)]
-        facts["stacked_final_price_fen"] = _stacked_price(target.current_price, overlapping)
+        if promo.kind in PRICE_CUTTING:
+            overlapping = [p for p in same_product_promotions if p.kind in PRICE_CUTTING and _overlaps(promo, p)]
+            facts["stacked_final_price_fen"] = _stacked_price(target.current_price, overlapping)
     if promo.kind == "tiered_quantity":
         tiers = sorted(promo.tiers, key=lambda t: t.min_quantity)
         facts["tier_count"] = len(tiers)

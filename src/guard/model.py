@@ -57,17 +57,18 @@ def yuan_to_fen(value: Any) -> int:
         text = value.strip().replace(",", "").removeprefix("¥").removeprefix("￥").removesuffix("元")
     else:
         raise ValueError(f"expected an amount in yuan, got {type(value).__name__}")
+    shown = repr(value) if isinstance(value, str) else text
     try:
         amount = Decimal(text)
     except InvalidOperation:
-        raise ValueError(f"not an amount in yuan: {value!r}") from None
+        raise ValueError(f"not an amount in yuan: {shown}") from None
     if not amount.is_finite():
-        raise ValueError(f"amount must be a finite number, got {value!r}")
+        raise ValueError(f"amount must be a finite number, got {shown}")
     if amount < 0:
-        raise ValueError(f"amount may not be negative, got {value!r}")
+        raise ValueError(f"amount may not be negative, got {shown}")
     exponent = amount.normalize().as_tuple().exponent
     if isinstance(exponent, int) and exponent < -2:
-        raise ValueError(f"at most 2 decimal places are allowed in yuan (WeChat goods/add), got {value!r}")
+        raise ValueError(f"at most 2 decimal places are allowed in yuan (WeChat goods/add), got {shown}")
     return int(amount * 100)
 
 

@@ -148,14 +148,15 @@ class DurableEngine(Engine):
                 self._host.register_rulesets({name: definition})
             self._names[platform] = name
 
-    def _action(self, rule_name: str) -> Any:
-        fired, errors = self._fired, self._action_errors
+    def _record(self, rule_name: str) -> None:
+        self._fired.append(rule_name)
 
+    def _action(self, rule_name: str) -> Any:
         def action(c: Any) -> None:  # exactly one parameter: two would make it an async action
             try:
-                fired.append(rule_name)
-            except BaseException as exc:  # pragma: no cover - list.append does not fail in practice
-                errors.append(f"{rule_name}: {exc!r}")
+                self._record(rule_name)
+            except BaseException as exc:  # never let it reach the engine: it would lock the sid
+                self._action_errors.append(f"{rule_name}: {exc!r}")
 
         return action
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from guard.engine.base import Engine
-from guard.rules.loader import RuleSet
+from guard.rules.loader import Rule
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,9 +23,9 @@ class CaseResult:
         return self.expected == self.actual
 
 
-def run_rule_tests(ruleset: RuleSet, engine: Engine) -> Iterator[CaseResult]:
-    """Evaluate each test case of each rule; ``fail`` means the rule fired."""
-    for rule in ruleset.rules:
+def run_rule_tests(rules: Iterable[Rule], engine: Engine) -> Iterator[CaseResult]:
+    """Evaluate each test case of each rule on ``engine``; ``fail`` means the rule fired."""
+    for rule in rules:
         for case in rule.spec.tests:
             platforms = [case.platform] if case.platform else list(rule.platforms)
             for platform in platforms:

@@ -1,0 +1,209 @@
+"""End to end: product, promotion and room inputs through facts and engine to the exact findings."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from typing import Any
+
+import pytest
+
+import guard
+from guard.facts import add_working_days, raise_in_window, reference_ceiling, text_width
+from guard.model import CHINA_TZ
+
+from conftest import NOW
+
+MERCHANT = {"mode": "self_operated", "enterprise_verified": True,
+            "mini_program_categories": ["apparel", "health_food", "cross_border", "food", "prepackaged_food"]}
+QUALS = [{"type": "business_licence", "number": "91310000MA1", "valid_until": "2030-01-01"},
+         {"type": "brand_authorization", "number": "BA-1", "valid_until": "2030-01-01"}]
+CLEAN = {"id": "P1", "category": "apparel", "name": "纯棉圆领T恤", "description": "新疆长绒棉面料，透气舒适。",
+         "price": "59.00", "cover_width": 300, "cover_height": 300, "detail_url": "pages/goods/detail?id=1",
+         "qualifications": QUALS, "audit_status": "approved", "stock": 300, "expected_peak_sales": 100}
+
+
+def run(*products: dict[str, Any], engine: str = "native", **kwargs: Any) -> guard.Report:
+    return guard.check(list(products), merchant=kwargs.pop("merchant", MERCHANT), engine=engine, now=NOW, **kwargs)
+
+
+def rules_of(report: guard.Report) -> list[str]:
+    assert report.problems == (), report.problems
+    return sorted(f.rule for f in report)
+
+
+def at(day: int, hour: int = 12) -> str:
+    return datetime(2026, 11, day, hour, tzinfo=CHINA_TZ).isoformat()
+
+
+def test_clean_product_has_no_findings(engine) -> None:
+    report = guard.check([CLEAN], merchant=MERCHANT, engine=engine, now=NOW)
+    assert rules_of(report) == []
+    assert (report.summary.read, report.summary.checked, report.summary.rejected) == (2, 1, 0)
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({"name": "纯棉圆领短袖T恤男女同款宽松百搭"}, ["LIST-001"]),
+        ({"name": "衫"}, ["LIST-002"]),
+        ({"name": "123456"}, ["LIST-003"]),
+        ({"price2": "49"}, ["LIST-004"]),
+        ({"price_type": "range", "price2": "59"}, ["LIST-005"]),
+        ({"price_type": "discount", "price": "59", "price2": "69"}, ["LIST-006"]),
+        ({"cover_width": 800}, ["LIST-007"]),
+        ({"detail_url": None}, ["LIST-008"]),
+        ({"qualifications": QUALS[:1]}, ["QUAL-002"]),
+        ({"qualifications": []}, ["QUAL-001", "QUAL-002"]),
+        ({"qualifications": [QUALS[0], {**QUALS[1], "valid_until": "2026-11-25"}]}, ["QUAL-020"]),
+        ({"audit_status": "auditing"}, ["QUAL-021"]),
+        ({"stock": 299}, ["INV-001"]),
+        ({"category": "general"}, ["PERM-002"]),
+        ({"description": "这是全网最好的T恤"}, ["CONTENT-001"]),
+        ({"platform": "douyin", "name": "纯棉圆领T恤 最好", "detail_url": None, "cover_width": 999}, ["CONTENT-001"]),
+    ],
+)
+def test_one_change_one_finding(changes: dict[str, Any], expected: list[str], engine) -> None:
+    product = {k: v for k, v in {**CLEAN, **changes}.items() if v is not None}
+    assert rules_of(guard.check([product], merchant=MERCHANT, engine=engine, now=NOW)) == expected
+
+
+@pytest.mark.parametrize(
+    ("merchant", "expected"),
+    [
+        ({**MERCHANT, "enterprise_verified": False}, ["PERM-001"]),
+        ({"mode": "service_provider", "official_provider": True, "authorized_categories": ["apparel"]}, []),
+        ({"mode": "service_provider", "official_provider": False, "authorized_categories": ["home"]}, ["PERM-003", "PERM-004"]),
+        ({"mode": "wecom", "employee_real_name": True, "entity_bound": True}, []),
+        ({"mode": "wecom", "employee_real_name": False, "entity_bound": False}, ["PERM-005", "PERM-006"]),
+    ],
+)
+def test_permission_by_merchant_mode(merchant: dict[str, Any], expected: list[str]) -> None:
+    assert rules_of(run(CLEAN, merchant=merchant)) == expected
+
+
+@pytest.mark.parametrize(
+    ("product", "expected"),
+    [
+        ({"category": "cross_border", "qualifications": QUALS[:1]}, ["QUAL-003", "QUAL-004"]),
+        ({"category": "virtual_service", "qualifications": []}, ["PERM-002", "QUAL-005", "QUAL-006"]),
+        ({"category": "health_food", "description": "增强体质，本品不能代替药物。",
+          "qualifications": [*QUALS, {"type": "food_licence"}, {"type": "health_food_registration"}]}, []),
+        ({"category": "health_food", "description": "增强体质。",
+          "qualifications": [*QUALS, {"type": "prepackaged_food_filing"}]}, ["QUAL-008", "QUAL-017"]),
+        ({"category": "special_control_drug", "qualifications": QUALS}, ["PERM-002", "QUAL-018"]),
+        ({"category": "rx_drug", "qualifications": [*QUALS, {"type": "drug_trading_licence"}]}, ["PERM-002", "QUAL-019"]),
+        ({"category": "medical_device_3", "qualifications": [*QUALS, {"type": "device_registration"},
+                                                                {"type": "device_trading_filing"}]}, ["PERM-002", "QUAL-015"]),
+    ],
+)
+def test_category_qualifications(product: dict[str, Any], expected: list[str]) -> None:
+    assert rules_of(run({**CLEAN, **product})) == expected
+
+
+def test_weixin_store_rules() -> None:
+    store = {**CLEAN, "channels": ["weixin_store"], "name": "TEE √", "head_images": ["a", "a"], "stock": 0,
+             "expected_peak_sales": 0}
+    assert rules_of(run(store)) == ["INV-002", "LIST-009", "LIST-011", "LIST-012", "LIST-013", "LIST-014"]
+    food = {**CLEAN, "category": "food", "channels": ["weixin_store"], "head_images": ["a", "b", "c"],
+            "qualifications": [*QUALS, {"type": "food_licence"}]}
+    assert rules_of(run(food)) == ["LIST-013"]
+    assert rules_of(run({**food, "head_images": ["a", "b", "c", "d"]})) == []
+
+
+def test_reference_price_and_raise_then_cut(engine) -> None:
+    history = [{"at": at(10), "price": "79"}, {"at": at(20), "price": "99"}, {"at": at(22), "price": "89"}]
+    product = {**CLEAN, "price": "99", "price_history": history}
+    promo = {"id": "D1", "kind": "direct_discount", "products": ["P1"], "start": at(24, 20), "end": at(25, 23),
+             "reference_price": "99", "price": "69", "period_shown": True}
+    report = run(product, promotions=[promo], engine=engine)
+    findings = {f.rule: f for f in report if f.subject == "promotion:D1"}
+    assert sorted(findings) == ["PRICE-001", "PRICE-002"]
+    assert findings["PRICE-001"].message == "活动 D1 标示的原价 99.00 元高于7日内最低成交价 89.00 元。"
+    assert findings["PRICE-002"].message.startswith("活动 D1 开始前 7 日内商品成交价上调了 25.31%，")
+    honest = {**promo, "reference_price": "89"}
+    steady = {**product, "price_history": [{"at": at(10), "price": "89"}, {"at": at(20), "price": "89"}]}
+    assert [f.rule for f in run(steady, promotions=[honest], engine=engine) if f.topic == "pricing"] == []
+
+
+def test_promotion_tools() -> None:
+    products = [CLEAN, {**CLEAN, "id": "P2", "stock": 5, "expected_peak_sales": 1}]
+    promotions = [
+        {"id": "T1", "kind": "tiered_quantity", "products": ["P1"], "tiers": [
+            {"min_quantity": 2, "discount_bp": 8000}, {"min_quantity": 3, "discount_bp": 9000}]},
+        {"id": "B1", "kind": "bundle", "components": [{"product": "P1", "quantity": 1}, {"product": "P2", "quantity": 2}],
+         "stock": 3},
+        {"id": "L1", "kind": "lottery", "products": ["P2"], "top_prize": "50000.01"},
+        {"id": "C1", "kind": "coupon", "products": ["P2"], "discount": "80"},
+        {"id": "F1", "kind": "direct_discount", "products": ["P2"], "end": at(30), "price": "40"},
+    ]
+    report = run(*products, promotions=promotions)
+    by_subject = sorted((f.subject, f.rule) for f in report if f.topic == "promotion")
+    assert by_subject == [
+        ("promotion:B1", "PROMO-002"), ("promotion:C1", "PROMO-003"), ("promotion:F1", "PROMO-003"),
+        ("promotion:F1", "PROMO-005"), ("promotion:L1", "PROMO-004"), ("promotion:T1", "PROMO-001"),
+    ]
+
+
+def test_live_room_phases(engine) -> None:
+    products = [CLEAN, {**CLEAN, "id": "P2"}]
+    rooms = [
+        {"id": "R-pre", "phase": "pre", "products": [{"product": "P1", "room_price": "49"}, {"product": "P2", "room_price": "59"}],
+         "sales_record_retention_days": 1095},
+        {"id": "R-live", "phase": "live", "quick_bar": [f"P{i}" for i in range(21)], "sales_record_retention_days": 1095},
+        {"id": "R-post", "phase": "post", "ended_at": at(25, 22), "sales_record_retention_days": 7, "products": [
+            {"product": "P1", "on_sale": True, "sale_ends_at": at(25, 21)},
+            {"product": "P2", "on_sale": True, "sale_ends_at": at(30)}]},
+    ]
+    report = run(*products, live_rooms=rooms, engine=engine)
+    pairs = sorted((f.subject, f.rule) for f in report)
+    assert pairs == sorted([
+        ("room:R-post", "RET-001"), ("room:R-post", "ROOM-004"), ("room:R-post/product:P1", "ROOM-003"),
+        ("room:R-live", "ROOM-002"), ("room:R-pre/product:P1", "ROOM-001"),
+    ])
+
+
+def test_content_finding_carries_offsets_and_platform_scope() -> None:
+    product = {**CLEAN, "description": "第一次穿就爱上，这是最好的面料。"}
+    [finding] = [f for f in run(product) if f.topic == "content"]
+    text = product["description"]
+    assert (finding.start, finding.end, finding.matched, finding.family) == (10, 12, "最好", "absolute")
+    assert text[finding.start:finding.end] == finding.matched
+    assert (finding.line, finding.column, finding.path) == (1, 11, "$.products[0].description")
+
+
+def test_report_is_json_serialisable_and_frozen() -> None:
+    report = run({**CLEAN, "cover_width": 900})
+    data = json.loads(json.dumps(report.to_dict(), ensure_ascii=False))
+    assert [f["rule"] for f in data["findings"]] == ["LIST-007"]
+    assert set(data["findings"][0]) >= {"rule", "topic", "tier", "penalty", "platform", "product", "path",
+                                        "message", "fix", "sources"}
+    with pytest.raises(AttributeError):
+        report.findings[0].tier = "info"  # type: ignore[misc]
+
+
+def test_english_messages_and_platform_override() -> None:
+    report = guard.check([{**CLEAN, "cover_width": 900}], merchant=MERCHANT, now=NOW, lang="en", platform="douyin")
+    assert [f.rule for f in report] == []
+    [finding] = guard.check([{**CLEAN, "cover_width": 900}], merchant=MERCHANT, now=NOW, lang="en")
+    assert finding.message == "The cover is 900×300 px; 小程序直播 allows at most 300×300."
+    assert finding.penalty == "warning notice"
+
+
+def test_unknown_references_are_problems_not_silence() -> None:
+    report = guard.check([{**CLEAN, "merchant": "nobody"}], merchant=MERCHANT, now=NOW,
+                         promotions=[{"id": "X", "kind": "coupon", "products": ["ghost"], "discount": 1}])
+    assert [(p.path, p.record) for p in report.problems] == [("$.merchant", "P1"), ("$.products", "X")]
+    assert report.summary.rejected == 2 and list(report) == []
+
+
+def test_fact_helpers() -> None:
+    assert text_width("纯棉T恤") == 7
+    assert add_working_days(date(2026, 11, 27), 3) == date(2026, 12, 2)  # Friday + 3 working days
+    start = datetime(2026, 11, 25, tzinfo=CHINA_TZ)
+    history = [(datetime(2026, 11, 1, tzinfo=CHINA_TZ), 100), (datetime(2026, 11, 20, tzinfo=CHINA_TZ), 120)]
+    assert reference_ceiling(history, start) == (120, "7日内最低成交价")
+    assert reference_ceiling(history[:1], start) == (100, "最近一次成交价")
+    assert reference_ceiling([], start) == (None, "无成交记录")
+    assert raise_in_window(history, start) == 2000
+    assert raise_in_window(history[:1], start) is None
