@@ -24,9 +24,9 @@ from guard.rules.loader import Rule, RuleSet, load_rules
 __version__ = "0.1.0"
 
 __all__ = [
-    "ENGINES",
     "Catalog",
     "ConfigError",
+    "ENGINES",
     "EngineError",
     "EngineUnavailable",
     "Finding",

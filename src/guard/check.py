@@ -11,11 +11,12 @@ from typing import Any
 from guard.engine import Engine, make_engine
 from guard.errors import InputProblem
 from guard.facts import Subject, product_facts, promotion_facts, room_subjects
-from guard.findings import FORMATTER, Finding, Report, SourceRef, Summary
+from guard.findings import Finding, Report, SourceRef, Summary, Template
 from guard.io.catalog import Catalog, load_catalog, parse_records
 from guard.io.readers import RawRecord
 from guard.model import CHINA_TZ, LiveRoom, Merchant, Product, Promotion
-from guard.rules.loader import Rule, RuleSet, load_rules
+from guard.perf import gc_paused
+from guard.rules.loader import Rule, RuleSet, default_rules, load_rules
 from guard.taxonomy import taxonomy
 from guard.text.terms import TermScanner, bundled_scanner
 
@@ -31,6 +32,14 @@ class FindingBuilder:
         self.ruleset = ruleset
         self.lang = lang
         self._sources: dict[str, tuple[SourceRef, ...]] = {}
+        self._templates: dict[str, tuple[Template, Template]] = {}
+
+    def templates(self, rule: Rule) -> tuple[Template, Template]:
+        compiled = self._templates.get(rule.id)
+        if compiled is None:
+            compiled = (Template(getattr(rule.message, self.lang)), Template(getattr(rule.fix, self.lang)))
+            self._templates[rule.id] = compiled
+        return compiled
 
     def sources(self, rule: Rule) -> tuple[SourceRef, ...]:
         refs = self._sources.get(rule.id)
@@ -44,7 +53,8 @@ class FindingBuilder:
         return refs
 
     def build(self, rule: Rule, subject: Subject) -> Finding:
-        values: dict[str, Any] = {**subject.facts, **rule.params[subject.platform]}
+        params = rule.params[subject.platform]
+        message, fix = self.templates(rule)
         penalty = self.ruleset.penalties[rule.tier][subject.platform]
         text = subject.text
         return Finding(
@@ -57,8 +67,8 @@ class FindingBuilder:
             product=subject.product,
             subject=subject.key,
             path=subject.path,
-            message=FORMATTER.vformat(getattr(rule.message, self.lang), (), values),
-            fix=FORMATTER.vformat(getattr(rule.fix, self.lang), (), values),
+            message=message.render(subject.facts, params),
+            fix=fix.render(subject.facts, params),
             sources=self.sources(rule),
             file=subject.file,
             configurable_default=rule.low_confidence,
@@ -190,18 +200,20 @@ def check_catalog(
     progress: bool = False,
 ) -> Report:
     """Evaluate every rule over a parsed catalog."""
-    ruleset = ruleset if ruleset is not None else load_rules()
+    ruleset = ruleset if ruleset is not None else default_rules()
     runner = engine if isinstance(engine, Engine) else make_engine(ruleset, engine)
     builder = FindingBuilder(ruleset, lang)
     clock = now if now is not None else datetime.now(CHINA_TZ)
     total = len(catalog.products) + len(catalog.promotions) + len(catalog.rooms)
     findings: list[Finding] = []
     checked_keys: set[str] = set()
-    for subject in _progress(subjects(catalog, platform=platform, now=clock, scanner=bundled_scanner()), total, progress):
-        if subject.kind in ("product", "promotion", "room"):
-            checked_keys.add(subject.key)
-        for rule in runner.fired(subject.kind, subject.platform, subject.facts):
-            findings.append(builder.build(rule, subject))
+    stream = _progress(subjects(catalog, platform=platform, now=clock, scanner=bundled_scanner()), total, progress)
+    with gc_paused():
+        for subject in stream:
+            if subject.kind in ("product", "promotion", "room"):
+                checked_keys.add(subject.key)
+            for rule in runner.fired(subject.kind, subject.platform, subject.facts):
+                findings.append(builder.build(rule, subject))
     summary = Summary(read=catalog.read, checked=len(checked_keys), rejected=catalog.rejected, by_kind=catalog.by_kind)
     return Report(tuple(findings), tuple(catalog.problems), summary, runner.name)
 
@@ -240,7 +252,10 @@ def check(
     add("promotion", promotions)
     add("live_room", live_rooms)
     parse_records(records, catalog)
-    ruleset = rules if rules is not None else load_rules(config=config)
+    if rules is not None:
+        ruleset = rules
+    else:
+        ruleset = load_rules(config=config) if config is not None else default_rules()
     return check_catalog(catalog, ruleset=ruleset, engine=engine, platform=platform, now=now, lang=lang)
 
 

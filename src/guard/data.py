@@ -10,6 +10,9 @@ from __future__ import annotations
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from typing import IO, Any
+
+import yaml
 
 
 @cache
@@ -22,3 +25,16 @@ def data_dir(name: str) -> Path:
     if packaged.is_dir():
         return Path(str(packaged))
     raise FileNotFoundError(f"guard's bundled {name}/ directory is missing from this installation")
+
+
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when PyYAML was built with it
+
+
+def load_yaml(stream: str | IO[str]) -> Any:
+    """Parse one YAML document safely (libyaml's C loader when available: rule files load ~10x faster)."""
+    return yaml.load(stream, Loader=_Loader)  # noqa: S506 - a safe loader
+
+
+def load_yaml_all(stream: str | IO[str]) -> list[Any]:
+    """Parse every document of a YAML stream safely."""
+    return list(yaml.load_all(stream, Loader=_Loader))

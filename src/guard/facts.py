@@ -167,15 +167,21 @@ class Subject:
     file: str | None = None
 
 
+@cache
+def _char_width(ch: str) -> int:
+    return 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+
+
 def text_width(text: str) -> int:
     """Width as WeChat counts it: one CJK or full-width character is two."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return sum(map(_char_width, text))
 
 
 def is_cjk(ch: str) -> bool:
     return "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" or "\U00020000" <= ch <= "\U0002ffff"
 
 
+@cache
 def add_working_days(start: date, days: int) -> date:
     """``start`` plus ``days`` working days (Monday to Friday; public holidays are not modelled)."""
     current = start
@@ -190,9 +196,28 @@ def add_working_days(start: date, days: int) -> date:
 HEALTH_FOOD_STATEMENT = "本品不能代替药物"
 
 
+@cache
+def _no_requirement_missing() -> dict[str, bool]:
+    return {f"missing_{requirement}": False for requirement in taxonomy().requirements}
+
+
 def _put(facts: dict[str, FactValue], name: str, value: FactValue | None) -> None:
     if value is not None:
         facts[name] = value
+
+
+@cache
+def merchant_facts(merchant: Merchant) -> dict[str, FactValue]:
+    """The facts every product of one merchant shares (computed once per merchant)."""
+    shown = merchant.authorized_categories if merchant.mode == "service_provider" else merchant.mini_program_categories
+    return {
+        "merchant_mode": merchant.mode,
+        "merchant_enterprise_verified": merchant.enterprise_verified,
+        "merchant_official_provider": merchant.official_provider,
+        "employee_real_name": merchant.employee_real_name,
+        "entity_bound": merchant.entity_bound,
+        "merchant_categories": "、".join(taxonomy().categories[c].zh for c in shown) or "（无）",
+    }
 
 
 def product_facts(product: Product, merchant: Merchant | None, today: date) -> dict[str, FactValue]:
@@ -226,15 +251,9 @@ def product_facts(product: Product, merchant: Merchant | None, today: date) -> d
     if product.stock is not None and product.expected_peak_sales:
         facts["stock_to_peak_bp"] = product.stock * 10000 // product.expected_peak_sales
     if merchant is not None:
-        facts["merchant_mode"] = merchant.mode
-        facts["merchant_enterprise_verified"] = merchant.enterprise_verified
+        facts.update(merchant_facts(merchant))
         facts["category_in_mini_program"] = category.id in merchant.mini_program_categories
-        facts["merchant_official_provider"] = merchant.official_provider
         facts["category_authorized"] = category.id in merchant.authorized_categories
-        facts["employee_real_name"] = merchant.employee_real_name
-        facts["entity_bound"] = merchant.entity_bound
-        shown = merchant.authorized_categories if merchant.mode == "service_provider" else merchant.mini_program_categories
-        facts["merchant_categories"] = "、".join(tax.categories[c].zh for c in shown) or "（无）"
     if facts["targets_weixin_store"]:
         title = product.name
         facts["store_title_chars"] = sum(1 for ch in title if ch.isalnum())
@@ -246,10 +265,10 @@ def product_facts(product: Product, merchant: Merchant | None, today: date) -> d
         facts["head_image_count"] = len(product.head_images)
         facts["head_image_duplicates"] = len(product.head_images) - len(set(product.head_images))
         facts["head_images_min"] = tax.store_head_images_min["food" if category.food else "default"]
+    facts.update(_no_requirement_missing())
     held = {q.type for q in product.qualifications}
-    for requirement, satisfied_by in tax.requirements.items():
-        needed = requirement in category.requires
-        facts[f"missing_{requirement}"] = needed and not any(t in held for t in satisfied_by)
+    for requirement in category.requires:
+        facts[f"missing_{requirement}"] = held.isdisjoint(tax.requirements[requirement])
     expired = [q for q in product.qualifications if q.valid_until is not None and q.valid_until < today]
     facts["expired_qualification_count"] = len(expired)
     if expired:

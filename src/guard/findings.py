@@ -52,7 +52,7 @@ class Finding:
     term: str | None = None
     family: str | None = None
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, sources: bool = True) -> dict[str, Any]:
         data: dict[str, Any] = {
             "rule": self.rule,
             "name": self.name,
@@ -65,9 +65,10 @@ class Finding:
             "path": self.path,
             "message": self.message,
             "fix": self.fix,
-            "sources": [s.to_dict() for s in self.sources],
             "configurable_default": self.configurable_default,
         }
+        if sources:
+            data["sources"] = [s.to_dict() for s in self.sources]
         if self.file is not None:
             data["file"] = self.file
         if self.family is not None:
@@ -116,21 +117,39 @@ class Report:
         }
 
 
-class MessageFormatter(string.Formatter):
-    """``str.format`` with two extra specs: ``{x:yuan}`` (fen shown as yuan) and ``{x:bp}`` (percent)."""
-
-    def format_field(self, value: Any, format_spec: str) -> str:
-        if format_spec == "yuan" and isinstance(value, int):
-            sign = "-" if value < 0 else ""
-            return f"{sign}{abs(value) // 100}.{abs(value) % 100:02d}"
-        if format_spec == "bp" and isinstance(value, int):
-            return f"{value / 100:g}%"
-        if format_spec in ("yuan", "bp"):
-            return str(value)
-        return super().format_field(value, format_spec)
-
-    def get_value(self, key: Any, args: Any, kwargs: Mapping[str, Any]) -> Any:
-        return kwargs.get(key, "?") if isinstance(key, str) else super().get_value(key, args, kwargs)
+def format_value(value: Any, spec: str) -> str:
+    """Render one placeholder value: ``yuan`` shows fen as yuan, ``bp`` shows basis points as percent."""
+    if spec == "yuan" and isinstance(value, int):
+        sign = "-" if value < 0 else ""
+        return f"{sign}{abs(value) // 100}.{abs(value) % 100:02d}"
+    if spec == "bp" and isinstance(value, int):
+        return f"{value / 100:g}%"
+    return str(value)
 
 
-FORMATTER = MessageFormatter()
+class Template:
+    """A message template compiled once: ``{field}``, ``{field:yuan}`` and ``{field:bp}`` placeholders."""
+
+    def __init__(self, text: str) -> None:
+        pieces: list[str] = []
+        self.fields: list[tuple[str, str, str]] = []  # (key in pattern, value name, spec)
+        for literal, name, spec, _ in string.Formatter().parse(text):
+            pieces.append(literal.replace("{", "{{").replace("}", "}}"))
+            if name is None:
+                continue
+            key = f"f{len(self.fields)}"
+            self.fields.append((key, name, spec or ""))
+            pieces.append("{" + key + "}")
+        self.pattern = "".join(pieces)
+
+    def render(self, *sources: Mapping[str, Any]) -> str:
+        """Fill the placeholders from the first source that has each name; unknown values show as ``?``."""
+        filled = {}
+        for key, name, spec in self.fields:
+            for source in sources:
+                if name in source:
+                    filled[key] = format_value(source[name], spec)
+                    break
+            else:
+                filled[key] = "?"
+        return self.pattern.format_map(filled)

@@ -8,15 +8,16 @@ Times are timezone-aware; a time given without a zone is read as China Standard 
 from __future__ import annotations
 
 import math
+import re
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from importlib import resources
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
+from guard.data import load_yaml
 from guard.taxonomy import taxonomy
 
 CHINA_TZ = timezone(timedelta(hours=8), "CST")
@@ -29,7 +30,7 @@ Channel = Literal["miniprogram_live", "weixin_store"]
 def column_aliases() -> dict[str, Any]:
     """Header and value aliases (Chinese and English) for hand-filled catalogs."""
     text = resources.files("guard.io").joinpath("columns.yaml").read_text(encoding="utf-8")
-    loaded: dict[str, Any] = yaml.safe_load(text)
+    loaded: dict[str, Any] = load_yaml(text)
     return loaded
 
 
@@ -43,10 +44,15 @@ def _alias(kind: str) -> Any:
     return BeforeValidator(convert)
 
 
+_PLAIN_YUAN = re.compile(r"(\d+)(?:\.(\d{1,2}))?")
+
+
 def yuan_to_fen(value: Any) -> int:
     """Convert an amount in yuan to integer fen, refusing anything that is not exact."""
     if isinstance(value, bool) or value is None:
         raise ValueError("expected an amount in yuan")
+    if isinstance(value, int) and value >= 0:
+        return value * 100
     if isinstance(value, float):
         if math.isnan(value) or math.isinf(value):
             raise ValueError(f"amount must be a finite number, got {value}")
@@ -57,6 +63,9 @@ def yuan_to_fen(value: Any) -> int:
         text = value.strip().replace(",", "").removeprefix("¥").removeprefix("￥").removesuffix("元")
     else:
         raise ValueError(f"expected an amount in yuan, got {type(value).__name__}")
+    plain = _PLAIN_YUAN.fullmatch(text)
+    if plain:  # the common case, without Decimal arithmetic
+        return int(plain[1]) * 100 + int((plain[2] or "0").ljust(2, "0"))
     shown = repr(value) if isinstance(value, str) else text
     try:
         amount = Decimal(text)
@@ -89,15 +98,23 @@ def _category(value: Any) -> str:
     return taxonomy().category(value.strip()).id
 
 
+@cache
+def _qualification_names() -> dict[str, str]:
+    names = {}
+    for key, spec in taxonomy().qualification_types.items():
+        names[key] = key
+        names[spec["zh"]] = key
+    return names
+
+
 def _qualification_type(value: Any) -> str:
     if not isinstance(value, str):
         raise ValueError("qualification type must be a string")
-    types = taxonomy().qualification_types
-    stripped = value.strip()
-    for key, names in types.items():
-        if stripped == key or stripped == names["zh"]:
-            return key
-    raise ValueError(f"unknown qualification type {value!r}; known: {', '.join(sorted(types))}")
+    found = _qualification_names().get(value.strip())
+    if found is None:
+        known = ", ".join(sorted(taxonomy().qualification_types))
+        raise ValueError(f"unknown qualification type {value!r}; known: {known}")
+    return found
 
 
 CategoryId = Annotated[str, BeforeValidator(_category)]
@@ -115,9 +132,9 @@ class Merchant(_Model):
     name: str | None = None
     mode: Annotated[Literal["self_operated", "service_provider", "wecom"], _alias("mode")]
     enterprise_verified: bool = False
-    mini_program_categories: list[CategoryId] = []
+    mini_program_categories: tuple[CategoryId, ...] = ()
     official_provider: bool = False
-    authorized_categories: list[CategoryId] = []
+    authorized_categories: tuple[CategoryId, ...] = ()
     employee_real_name: bool = False
     entity_bound: bool = False
 
@@ -139,7 +156,7 @@ class Product(_Model):
     id: str = Field(min_length=1)
     merchant: str | None = None
     platform: Annotated[Platform, _alias("platform")] = "wechat"
-    channels: list[Annotated[Channel, _alias("channels")]] = ["miniprogram_live"]
+    channels: tuple[Annotated[Channel, _alias("channels")], ...] = ("miniprogram_live",)
     category: CategoryId
     name: str = Field(min_length=1)
     description: str = ""
@@ -149,12 +166,12 @@ class Product(_Model):
     cover_width: NonNegativeInt | None = None
     cover_height: NonNegativeInt | None = None
     detail_url: str | None = None
-    head_images: list[str] = []
-    qualifications: list[Qualification] = []
+    head_images: tuple[str, ...] = ()
+    qualifications: tuple[Qualification, ...] = ()
     qualifications_submitted_on: date | None = None
     stock: NonNegativeInt | None = None
     expected_peak_sales: NonNegativeInt | None = None
-    price_history: list[PricePoint] = []
+    price_history: tuple[PricePoint, ...] = ()
     audit_status: Annotated[
         Literal["unaudited", "auditing", "approved", "rejected"], _alias("audit_status")
     ] = "unaudited"
@@ -180,15 +197,15 @@ class Component(_Model):
 class Promotion(_Model):
     id: str = Field(min_length=1)
     kind: Annotated[Literal["direct_discount", "tiered_quantity", "bundle", "coupon", "lottery"], _alias("kind")]
-    products: list[str] = []
+    products: tuple[str, ...] = ()
     start: AwareDatetime | None = None
     end: AwareDatetime | None = None
     reference_price: Fen | None = None
     price: Fen | None = None
     discount: Fen | None = None
     threshold: Fen | None = None
-    tiers: list[Tier] = []
-    components: list[Component] = []
+    tiers: tuple[Tier, ...] = ()
+    components: tuple[Component, ...] = ()
     stock: NonNegativeInt | None = None
     top_prize: Fen | None = None
     label: str = ""
@@ -208,7 +225,7 @@ class LiveRoom(_Model):
     platform: Annotated[Platform, _alias("platform")] = "wechat"
     name: str | None = None
     phase: Annotated[Literal["pre", "live", "post"], _alias("phase")]
-    products: list[RoomProduct] = []
-    quick_bar: list[str] = []
+    products: tuple[RoomProduct, ...] = ()
+    quick_bar: tuple[str, ...] = ()
     ended_at: AwareDatetime | None = None
     sales_record_retention_days: NonNegativeInt | None = None

@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from guard.data import data_dir
+from guard.data import data_dir, load_yaml
 from guard.errors import RuleFileError
 
 
@@ -48,7 +48,7 @@ def _read(name: str) -> dict[str, Any]:
     path = data_dir("rules") / name
     try:
         with path.open(encoding="utf-8") as fh:
-            loaded = yaml.safe_load(fh)
+            loaded = load_yaml(fh)
     except (OSError, yaml.YAMLError) as exc:
         raise RuleFileError(str(path), f"cannot read: {exc}") from exc
     if not isinstance(loaded, dict):

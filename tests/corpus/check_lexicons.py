@@ -49,6 +49,14 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFKC", text).casefold()
 
 
+_CJK_REPEAT = re.compile(r"([\u4e00-\u9fff])\1+")
+
+
+def squash(text: str) -> str:
+    """Collapse runs of one repeated CJK character, as the matcher does (最最最好 -> 最好)."""
+    return _CJK_REPEAT.sub(r"\1", text)
+
+
 @dataclass(frozen=True)
 class Term:
     term: str
@@ -162,7 +170,9 @@ def validate(lexicon_dir: Path = LEXICON_DIR) -> tuple[list[str], dict[str, int]
                 problems.append(f"{where}: keys {sorted(keys)} (required {sorted(REQUIRED_ENTRY_KEYS)})")
             term = str(entry.get("term", ""))
             _check_term_text(term, where, problems)
-            key = fold(term)
+            key = squash(fold(term))
+            if len(term) > 1 and len(key) < 2:
+                problems.append(f"{where}: term collapses to {key!r} once repeats are squashed")
             if key in seen:
                 problems.append(f"{where}: duplicate of {seen[key]}")
             seen[key] = f"{family}:{term}"

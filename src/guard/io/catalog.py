@@ -11,6 +11,7 @@ from pydantic import BaseModel, ValidationError
 from guard.errors import InputProblem
 from guard.io.readers import RawRecord, ReadItem, read_file
 from guard.model import LiveRoom, Merchant, Product, Promotion
+from guard.perf import gc_paused
 
 MODELS: dict[str, type[BaseModel]] = {
     "merchant": Merchant,
@@ -116,7 +117,8 @@ def parse_records(items: Iterable[ReadItem], catalog: Catalog | None = None) -> 
 def load_catalog(paths: Iterable[str | Path]) -> Catalog:
     """Read and validate every file; all files form one catalog (merchants, products, promotions, rooms)."""
     catalog = Catalog()
-    for path in paths:
-        parse_records(read_file(path), catalog)
+    with gc_paused():
+        for path in paths:
+            parse_records(read_file(path), catalog)
     return catalog
 

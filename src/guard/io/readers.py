@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from guard.data import load_yaml
 from guard.errors import InputFileError, InputProblem
 from guard.model import column_aliases
 
@@ -87,7 +88,7 @@ def read_json(path: Path) -> Iterator[ReadItem]:
 def read_yaml(path: Path) -> Iterator[ReadItem]:
     text = _decode(_read_bytes(path), str(path))
     try:
-        doc = yaml.safe_load(text)
+        doc = load_yaml(text)
     except yaml.YAMLError as exc:
         raise InputFileError(f"{path}: malformed YAML: {exc}") from None
     yield from _document_records(doc, str(path))

@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import json
 
-from guard.findings import Finding, Report
+from guard.findings import Finding, Report, SourceRef
+
+
+_SOURCES: dict[tuple[SourceRef, ...], str] = {}
 
 
 def finding_line(finding: Finding) -> str:
-    return json.dumps(finding.to_dict(), ensure_ascii=False, sort_keys=False)
+    """One finding as one line of JSON (the sources of a rule are encoded once and reused)."""
+    sources = _SOURCES.get(finding.sources)
+    if sources is None:
+        sources = json.dumps([s.to_dict() for s in finding.sources], ensure_ascii=False)
+        _SOURCES[finding.sources] = sources
+    body = json.dumps(finding.to_dict(sources=False), ensure_ascii=False)
+    return f'{body[:-1]}, "sources": {sources}}}'
 
 
 def render_json(report: Report, lang: str = "zh") -> str:

@@ -7,6 +7,7 @@ file is executed: conditions are data, compiled to the IR in ``guard.rules.ir``.
 from __future__ import annotations
 
 import hashlib
+from functools import cache
 import string
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from guard.data import data_dir
+from guard.data import data_dir, load_yaml, load_yaml_all
 from guard.errors import ConfigError, RuleFileError
 from guard.facts import FactSpec, schemas
 from guard.rules.ir import OPERATORS, ORDERING, All, Any_, Cmp, Condition
@@ -94,7 +95,7 @@ class RuleSet:
 def _read_yaml_stream(path: Path) -> list[Any]:
     try:
         with path.open(encoding="utf-8") as fh:
-            return [doc for doc in yaml.safe_load_all(fh) if doc is not None]
+            return [doc for doc in load_yaml_all(fh) if doc is not None]
     except (OSError, yaml.YAMLError) as exc:
         raise RuleFileError(str(path), f"cannot read: {exc}") from exc
 
@@ -283,7 +284,7 @@ def load_config(path: str | Path | None) -> dict[str, Any]:
         return {}
     try:
         with open(path, encoding="utf-8") as fh:
-            loaded = yaml.safe_load(fh) or {}
+            loaded = load_yaml(fh) or {}
     except (OSError, yaml.YAMLError) as exc:
         raise ConfigError(f"{path}: cannot read config: {exc}") from exc
     allowed = {"params", "platform_params", "tiers", "select", "ignore"}
@@ -333,3 +334,9 @@ def load_rules(
     if overrides.get("select") or overrides.get("ignore"):
         ruleset = ruleset.select(overrides.get("select", ()), overrides.get("ignore", ()))
     return ruleset
+
+
+@cache
+def default_rules() -> RuleSet:
+    """The bundled rules with no user config, loaded once per process."""
+    return load_rules()

@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from guard.data import data_dir
+from guard.data import data_dir, load_yaml
 from guard.errors import RuleFileError
 
 FAMILIES = ("absolute", "medical", "unverifiable", "inducement", "diversion", "disclosure")
@@ -39,7 +39,7 @@ class Lexicon:
 def _load(path: Path) -> Any:
     try:
         with path.open(encoding="utf-8") as fh:
-            return yaml.safe_load(fh)
+            return load_yaml(fh)
     except (OSError, yaml.YAMLError) as exc:
         raise RuleFileError(str(path), f"cannot read lexicon: {exc}") from exc
 

@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from guard.cli import main
+
+GOOD = {"id": "P1", "category": "general", "name": "玻璃水杯", "price": "9.90", "detail_url": "pages/d?id=1",
+        "cover_width": 300, "cover_height": 300, "audit_status": "approved",
+        "qualifications": [{"type": "business_licence"}, {"type": "brand_authorization"}]}
+
+
+def write(tmp_path: Path, *products: dict, name: str = "c.json") -> str:
+    path = tmp_path / name
+    path.write_text(json.dumps({"products": list(products)}, ensure_ascii=False), encoding="utf-8")
+    return str(path)
+
+
+def test_clean_catalog_exits_zero(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", write(tmp_path, GOOD), "--now", "2026-11-26T10:00:00"]) == 0
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert "1 records read, 1 checked, 0 rejected; 0 findings" in err
+
+
+def test_findings_exit_one_and_fail_on(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path, {**GOOD, "cover_width": 900})
+    assert main(["check", path]) == 1
+    assert "LIST-007" in capsys.readouterr().out
+    assert main(["check", path, "--fail-on", "general"]) == 0
+    assert main(["check", path, "--fail-on", "never"]) == 0
+    assert main(["check", path, "--ignore", "LIST-007"]) == 0
+    assert main(["check", path, "--ignore", "listing"]) == 0
+    assert main(["check", path, "--select", "PERM,QUAL"]) == 0
+
+
+def test_input_problem_exits_two_but_prints_other_findings(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path, {**GOOD, "cover_width": 900}, {**GOOD, "id": "P2", "price": "1.001"})
+    assert main(["check", path, "--format", "jsonl"]) == 2
+    out, err = capsys.readouterr()
+    assert [json.loads(line)["rule"] for line in out.splitlines()] == ["LIST-007"]
+    assert "error: " in err and "$.products[1]" in err and "at most 2 decimal places" in err
+
+
+def test_usage_and_file_errors_exit_two(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check"]) == 2
+    assert main(["check", str(tmp_path / "absent.json")]) == 2
+    assert "no such file" in capsys.readouterr().err
+    assert main(["check", write(tmp_path, GOOD), "--format", "xml"]) == 2
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "jsonl", "sarif", "github"])
+def test_every_format_renders(tmp_path: Path, capsys: pytest.CaptureFixture[str], fmt: str) -> None:
+    path = write(tmp_path, {**GOOD, "description": "全网最好的杯子", "cover_width": 900})
+    assert main(["check", path, "--format", fmt, "--lang", "en"]) == 1
+    out = capsys.readouterr().out
+    if fmt == "json":
+        data = json.loads(out)
+        assert sorted(f["rule"] for f in data["findings"]) == ["CONTENT-001", "LIST-007"]
+        assert data["summary"]["checked"] == 1
+    elif fmt == "sarif":
+        data = json.loads(out)
+        assert sorted(r["ruleId"] for r in data["runs"][0]["results"]) == ["CONTENT-001", "LIST-007"]
+        regions = {r["ruleId"]: r["locations"][0]["physicalLocation"].get("region") for r in data["runs"][0]["results"]}
+        assert main(["check", path, "--format", "json"]) == 1
+        [content] = [f for f in json.loads(capsys.readouterr().out)["findings"] if f["rule"] == "CONTENT-001"]
+        assert regions == {"LIST-007": None, "CONTENT-001": {
+            "startLine": 1, "startColumn": content["column"], "endColumn": content["column"] + len(content["matched"])}}
+    elif fmt == "github":
+        assert out.count("::error ") == 1 and out.count("::warning ") == 1
+    else:
+        assert "CONTENT-001" in out and "LIST-007" in out
+
+
+def test_config_file_changes_a_threshold(tmp_path: Path) -> None:
+    path = write(tmp_path, {**GOOD, "cover_width": 500})
+    config = tmp_path / "guard.yaml"
+    config.write_text("params:\n  LIST-007: {max_cover_px: 600}\n", encoding="utf-8")
+    assert main(["check", path]) == 1
+    assert main(["check", path, "--config", str(config)]) == 0
+
+
+def test_engine_option(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from guard.engine import durable
+
+    path = write(tmp_path, {**GOOD, "cover_width": 900})
+    code = main(["check", path, "--engine", "durable"])
+    if durable.available():
+        assert code == 1 and "engine durable" in capsys.readouterr().err
+    else:
+        assert code == 2 and "cannot be loaded on Python" in capsys.readouterr().err
+
+
+def test_rules_commands(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["rules", "list", "--topic", "room"]) == 0
+    assert [line.split()[0] for line in capsys.readouterr().out.splitlines()] == ["ROOM-001", "ROOM-002", "ROOM-003", "ROOM-004"]
+    assert main(["rules", "show", "LIST-002"]) == 0
+    assert "configurable default, not law" in capsys.readouterr().out
+    assert main(["rules", "show", "NOPE-001"]) == 2
+    assert main(["rules", "test"]) == 0
+    assert capsys.readouterr().out.strip().endswith(" passed, 0 failed")
