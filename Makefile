@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml
 	@touch $@
 
 demo: $(STAMP)
-	$(BIN)/guard check examples/catalog.json examples/merchant.yaml examples/products.csv examples/products.xlsx; \
+	$(BIN)/guard check examples/catalog.json examples/merchant.yaml examples/products.csv examples/products.xlsx --now 2026-11-26T10:00:00+08:00; \
 	  status=$$?; if [ $$status -gt 1 ]; then exit $$status; fi
 
 test: $(STAMP)

@@ -7,6 +7,7 @@ or rule-file error (findings for the readable records are still printed).
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 from collections.abc import Sequence
 from datetime import datetime
@@ -78,6 +79,10 @@ def _run_check(args: argparse.Namespace) -> int:
     if now.tzinfo is None:
         now = now.replace(tzinfo=CHINA_TZ)
     catalog = load_catalog(args.catalogs)
+    # The catalog lives until the process exits and holds no cycles: moving it out of the
+    # collector's view keeps later collections from rescanning it (about a third of check time
+    # on 100,000 products). Reference counting still frees it.
+    gc.freeze()
     total = len(catalog.products) + len(catalog.promotions) + len(catalog.rooms)
     progress = args.progress if args.progress is not None else (sys.stderr.isatty() and total >= 2000)
     report = check_catalog(catalog, ruleset=ruleset, engine=engine, now=now, lang=args.lang,

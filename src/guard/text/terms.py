@@ -27,6 +27,8 @@ class TermScanner:
         self.lexicon = lexicon
         self._automaton = ahocorasick.Automaton()
         for term, entry in lexicon.entries.items():
+            if len(term) < 2:
+                continue  # a one-character term (最) is only safe with segmentation, which this check lacks
             self._automaton.add_word(term, ("term", entry))
         for phrase in lexicon.allow:
             if phrase not in lexicon.entries:
