@@ -274,4 +274,5 @@ def _add_model(catalog: Catalog, kind: str, model: Any, where: str) -> None:
 
 def check_files(paths: Iterable[str | Path], **options: Any) -> Report:
     """Read catalog files (one catalog together) and check them."""
-    return check_catalog(load_catalog(paths), **options)
+    with gc_paused():  # the catalog is dropped on return, so the collector never needs to see it
+        return check_catalog(load_catalog(paths), **options)

@@ -7,7 +7,6 @@ or rule-file error (findings for the readable records are still printed).
 from __future__ import annotations
 
 import argparse
-import gc
 import sys
 from collections.abc import Sequence
 from datetime import datetime
@@ -18,6 +17,7 @@ from guard.errors import GuardError
 from guard.findings import Report
 from guard.io.catalog import load_catalog
 from guard.model import CHINA_TZ
+from guard.perf import gc_paused
 from guard.report import FORMATS, RENDERERS
 from guard.report.text import summary_line
 from guard.rules.loader import RuleSet, load_rules
@@ -78,15 +78,13 @@ def _run_check(args: argparse.Namespace) -> int:
     now = datetime.fromisoformat(args.now) if args.now else datetime.now(CHINA_TZ)
     if now.tzinfo is None:
         now = now.replace(tzinfo=CHINA_TZ)
-    catalog = load_catalog(args.catalogs)
-    # The catalog lives until the process exits and holds no cycles: moving it out of the
-    # collector's view keeps later collections from rescanning it (about a third of check time
-    # on 100,000 products). Reference counting still frees it.
-    gc.freeze()
-    total = len(catalog.products) + len(catalog.promotions) + len(catalog.rooms)
-    progress = args.progress if args.progress is not None else (sys.stderr.isatty() and total >= 2000)
-    report = check_catalog(catalog, ruleset=ruleset, engine=engine, now=now, lang=args.lang,
-                           platform=args.platform, progress=progress)
+    with gc_paused():  # read and check without collector passes over the (acyclic) catalog
+        catalog = load_catalog(args.catalogs)
+        total = len(catalog.products) + len(catalog.promotions) + len(catalog.rooms)
+        progress = args.progress if args.progress is not None else (sys.stderr.isatty() and total >= 2000)
+        report = check_catalog(catalog, ruleset=ruleset, engine=engine, now=now, lang=args.lang,
+                               platform=args.platform, progress=progress)
+        del catalog
     sys.stdout.write(RENDERERS[args.format](report, args.lang))
     sys.stdout.flush()
     for problem in report.problems:
