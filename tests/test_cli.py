@@ -101,3 +101,11 @@ def test_rules_commands(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["rules", "show", "NOPE-001"]) == 2
     assert main(["rules", "test"]) == 0
     assert capsys.readouterr().out.strip().endswith(" passed, 0 failed")
+
+
+def test_progress_bar_goes_to_stderr(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path, *[{**GOOD, "id": f"P{i}"} for i in range(50)])
+    assert main(["check", path, "--progress"]) == 0
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert "subject" in err and "50 records read, 50 checked" in err
