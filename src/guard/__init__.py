@@ -18,6 +18,7 @@ from guard.errors import (
 )
 from guard.findings import Finding, Report, SourceRef, Summary
 from guard.io.catalog import Catalog, load_catalog
+from guard.lint import Linter, lint
 from guard.model import LiveRoom, Merchant, Product, Promotion
 from guard.rules.loader import Rule, RuleSet, load_rules
 
@@ -33,6 +34,7 @@ __all__ = [
     "GuardError",
     "InputFileError",
     "InputProblem",
+    "Linter",
     "LiveRoom",
     "Merchant",
     "Product",
@@ -46,6 +48,7 @@ __all__ = [
     "check",
     "check_catalog",
     "check_files",
+    "lint",
     "load_catalog",
     "load_rules",
     "make_engine",

@@ -16,9 +16,9 @@ from guard.io.catalog import Catalog, load_catalog, parse_records
 from guard.io.readers import RawRecord
 from guard.model import CHINA_TZ, LiveRoom, Merchant, Product, Promotion
 from guard.perf import gc_paused
-from guard.rules.loader import Rule, RuleSet, default_rules, load_rules
-from guard.taxonomy import taxonomy
-from guard.text.terms import TermScanner, bundled_scanner
+from guard.rules.loader import FROM_TERM, Rule, RuleSet, default_rules, load_rules
+from guard.lint import text_subjects
+from guard.text.matcher import Matcher, bundled_matcher
 
 TEXT_FIELDS = ("name", "description")
 
@@ -55,13 +55,14 @@ class FindingBuilder:
     def build(self, rule: Rule, subject: Subject) -> Finding:
         params = rule.params[subject.platform]
         message, fix = self.templates(rule)
-        penalty = self.ruleset.penalties[rule.tier][subject.platform]
+        tier = str(subject.facts["term_tier"]) if rule.tier == FROM_TERM else rule.tier
+        penalty = self.ruleset.penalties[tier][subject.platform]
         text = subject.text
         return Finding(
             rule=rule.id,
             name=rule.name,
             topic=rule.topic,
-            tier=rule.tier,
+            tier=tier,
             penalty=getattr(penalty, self.lang),
             platform=subject.platform,
             product=subject.product,
@@ -82,45 +83,6 @@ class FindingBuilder:
         )
 
 
-def line_column(text: str, offset: int) -> tuple[int, int]:
-    """1-based line and column of a code-point offset."""
-    line = text.count("\n", 0, offset) + 1
-    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
-    return line, column
-
-
-def text_subjects(
-    text: str, *, platform: str, category: str | None, path: str, product: str | None,
-    key: str, scanner: TermScanner, file: str | None = None,
-) -> Iterator[Subject]:
-    """One text_hit subject per lexicon hit in ``text``."""
-    tax = taxonomy()
-    strict = tax.categories[category].strict if category in tax.categories else False
-    for hit in scanner.scan(text):
-        entry = hit.entry
-        line, column = line_column(text, hit.start)
-        facts = {
-            "platform": platform,
-            "family": entry.family,
-            "term_tier": entry.tier,
-            "category_allows_term": category in entry.allowed_categories,
-            "platform_applies": platform in entry.platforms,
-            "category_strict": strict,
-            "exempt": False,
-            "term": entry.term,
-            "matched": text[hit.start:hit.end],
-            "note": entry.note,
-            "rewrite": "、".join(entry.rewrites) or "删除该用语",
-        }
-        if category is not None:
-            facts["category"] = category
-        yield Subject(
-            "text_hit", f"{key}@{hit.start}", product, platform, path, facts,
-            text={"start": hit.start, "end": hit.end, "line": line, "column": column,
-                  "matched": text[hit.start:hit.end], "term": entry.term, "family": entry.family}, file=file,
-        )
-
-
 def _resolve_merchant(product: Product, merchants: Mapping[str, Merchant]) -> tuple[Merchant | None, str | None]:
     if product.merchant is not None:
         merchant = merchants.get(product.merchant)
@@ -132,7 +94,7 @@ def _resolve_merchant(product: Product, merchants: Mapping[str, Merchant]) -> tu
     return None, None
 
 
-def subjects(catalog: Catalog, *, platform: str | None, now: datetime, scanner: TermScanner) -> Iterator[Subject]:
+def subjects(catalog: Catalog, *, platform: str | None, now: datetime, matcher: Matcher) -> Iterator[Subject]:
     """Every subject of a catalog in input order; unresolved references become problems."""
     today = now.date()
     products: dict[str, Product] = {}
@@ -157,7 +119,7 @@ def subjects(catalog: Catalog, *, platform: str | None, now: datetime, scanner: 
             text = getattr(product, field)
             yield from text_subjects(
                 text, platform=product.platform, category=product.category, path=f"{path}.{field}",
-                product=product.id, key=f"product:{product.id}/{field}", scanner=scanner, file=file,
+                product=product.id, key=f"product:{product.id}/{field}", matcher=matcher, file=file,
             )
     for promo, file, path in catalog.promotions:
         refs = promo.products or [c.product for c in promo.components]
@@ -207,7 +169,7 @@ def check_catalog(
     total = len(catalog.products) + len(catalog.promotions) + len(catalog.rooms)
     findings: list[Finding] = []
     checked_keys: set[str] = set()
-    stream = _progress(subjects(catalog, platform=platform, now=clock, scanner=bundled_scanner()), total, progress)
+    stream = _progress(subjects(catalog, platform=platform, now=clock, matcher=bundled_matcher()), total, progress)
     with gc_paused():
         for subject in stream:
             if subject.kind in ("product", "promotion", "room"):

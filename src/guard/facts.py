@@ -135,6 +135,7 @@ _TEXT_HIT: dict[str, FactSpec] = {
     "note": _display("why the term is banned"),
     "rewrite": _display("suggested rewrite"),
     "exemption": _display("exemption reason"),
+    "exemption_en": _display("exemption reason, English"),
 }
 
 

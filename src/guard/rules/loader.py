@@ -24,6 +24,7 @@ from guard.rules.ir import OPERATORS, ORDERING, All, Any_, Cmp, Condition
 from guard.rules.schema import PLATFORMS, TIERS, Citation, RuleSpec, Text
 
 _FORMATTER = string.Formatter()
+FROM_TERM = "from_term"  # a text_hit rule whose tier is the lexicon entry's tier
 FORMAT_SPECS = ("", "yuan", "bp")
 
 
@@ -223,6 +224,8 @@ def _rule_from_spec(spec: RuleSpec, path: Path, sources: Mapping[str, Source], o
         raise RuleFileError(str(path), message, spec.id)
 
     schema = schemas()[spec.applies_to]
+    if spec.tier == FROM_TERM and spec.applies_to != "text_hit":
+        fail("tier from_term is only for text_hit rules (the tier comes from the lexicon entry)")
     for cite in spec.cite:
         if cite.source not in sources:
             fail(f"cites unknown source {cite.source!r} (add it to rules/sources.yaml)")

@@ -44,7 +44,7 @@ class RuleSpec(_Strict):
     id: str = Field(pattern=r"^[A-Z]+-[0-9]{3}$")
     name: str = Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")
     topic: Literal[TOPICS]  # type: ignore[valid-type]
-    tier: Literal[TIERS]  # type: ignore[valid-type]
+    tier: Literal[TIERS + ("from_term",)]  # type: ignore[valid-type]
     platforms: list[Literal[PLATFORMS]] = list(PLATFORMS)  # type: ignore[valid-type]
     applies_to: Literal[KINDS]  # type: ignore[valid-type]
     when: dict[str, Any]

@@ -1,0 +1,149 @@
+"""Live script linting: text in, findings with exact offsets out.
+
+The same text path serves ``guard check`` (product names and descriptions) and ``guard lint``
+(prepared scripts and caption streams): matcher hits become ``text_hit`` facts, and the content
+rules decide tier and penalty from family, category, platform and exemption.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from guard.engine import Engine, make_engine
+from guard.errors import InputFileError
+from guard.facts import Subject
+from guard.findings import Finding, Report, Summary
+from guard.rules.loader import RuleSet, default_rules
+from guard.taxonomy import taxonomy
+from guard.text.matcher import Matcher, bundled_matcher
+
+
+def text_subjects(
+    text: str,
+    *,
+    platform: str,
+    category: str | None,
+    path: str,
+    key: str,
+    product: str | None = None,
+    file: str | None = None,
+    matcher: Matcher | None = None,
+    line: int = 1,
+    offset: int = 0,
+    column_base: int = 0,
+) -> Iterator[Subject]:
+    """One ``text_hit`` subject per verified hit in ``text``.
+
+    ``offset`` is added to start and end (the text's position inside a larger document);
+    ``line`` is the line number of the text's first character and ``column_base`` the column
+    offset of that character on its line (both for reporting).
+    """
+    scanner = matcher or bundled_matcher()
+    tax = taxonomy()
+    strict = tax.categories[category].strict if category in tax.categories else False
+    for hit in scanner.scan(text):
+        entry = hit.entry
+        newlines = text.count("\n", 0, hit.start)
+        hit_line = line + newlines
+        column = hit.start - (text.rfind("\n", 0, hit.start) + 1) + 1 + (column_base if newlines == 0 else 0)
+        matched = text[hit.start:hit.end]
+        facts: dict[str, Any] = {
+            "platform": platform,
+            "family": entry.family,
+            "term_tier": entry.tier,
+            "category_allows_term": category in entry.allowed_categories,
+            "platform_applies": platform in entry.platforms,
+            "category_strict": strict,
+            "exempt": hit.exemption is not None,
+            "term": entry.term,
+            "matched": matched,
+            "note": entry.note,
+            "rewrite": "、".join(entry.rewrites) or "删除该用语",
+        }
+        if hit.exemption is not None:
+            facts["exemption"] = hit.exemption.reason_zh
+            facts["exemption_en"] = hit.exemption.reason_en
+        if category is not None:
+            facts["category"] = category
+        yield Subject(
+            "text_hit", f"{key}@{offset + hit.start}", product, platform, path, facts,
+            text={"start": offset + hit.start, "end": offset + hit.end, "line": hit_line, "column": column,
+                  "matched": matched, "term": entry.term, "family": entry.family},
+            file=file,
+        )
+
+
+def _check_category(category: str | None) -> str | None:
+    if category is None:
+        return None
+    return taxonomy().category(category).id
+
+
+class Linter:
+    """Lints texts with one rule set and engine; reusable and cheap per call."""
+
+    def __init__(self, *, rules: RuleSet | None = None, engine: Engine | str | None = None, lang: str = "zh") -> None:
+        from guard.check import FindingBuilder
+
+        self.ruleset = rules if rules is not None else default_rules()
+        self.engine = engine if isinstance(engine, Engine) else make_engine(self.ruleset, engine)
+        self.builder = FindingBuilder(self.ruleset, lang)
+        self.matcher = bundled_matcher()
+
+    def findings(self, subjects: Iterable[Subject]) -> list[Finding]:
+        found = []
+        for subject in subjects:
+            for rule in self.engine.fired(subject.kind, subject.platform, subject.facts):
+                found.append(self.builder.build(rule, subject))
+        return found
+
+    def line(self, text: str, number: int, *, category: str | None = None, platform: str = "wechat",
+             file: str | None = None, offset: int = 0) -> list[Finding]:
+        """Findings for one line of a script or one caption line."""
+        return self.findings(text_subjects(
+            text, platform=platform, category=_check_category(category), path=f"line {number}",
+            key=f"{file or 'text'}:{number}", file=file, matcher=self.matcher, line=number, offset=offset,
+        ))
+
+    def text(self, text: str, *, category: str | None = None, platform: str = "wechat",
+             file: str | None = None) -> Report:
+        """Lint a whole script line by line; offsets are code points into ``text``."""
+        category = _check_category(category)
+        findings: list[Finding] = []
+        offset = 0
+        lines = text.split("\n")
+        for number, line in enumerate(lines, start=1):
+            findings.extend(self.line(line, number, category=category, platform=platform, file=file, offset=offset))
+            offset += len(line) + 1
+        summary = Summary(read=len(lines), checked=len(lines), rejected=0, by_kind={"line": len(lines)})
+        return Report(tuple(findings), (), summary, self.engine.name)
+
+
+def lint(
+    text: str,
+    *,
+    category: str | None = None,
+    platform: str = "wechat",
+    engine: Engine | str | None = None,
+    rules: RuleSet | None = None,
+    lang: str = "zh",
+) -> Report:
+    """Lint a script: every banned term with rule, tier, penalty, exact offsets and a rewrite."""
+    return Linter(rules=rules, engine=engine, lang=lang).text(text, category=category, platform=platform)
+
+
+def read_script(path: str | Path) -> str:
+    """Read a script file as UTF-8 (with or without BOM) or GB18030."""
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        raise InputFileError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return raw.decode(encoding).replace("\r\n", "\n")
+        except UnicodeDecodeError:
+            continue
+    raise InputFileError(f"{path}: neither UTF-8 nor GB18030 text")
+

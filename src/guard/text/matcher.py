@@ -1,0 +1,202 @@
+"""The banned-term matcher: Aho-Corasick over normalised text, verified against jieba tokens.
+
+For each text:
+
+1. normalise (``normalise.py``); run one automaton holding every term and allow phrase;
+2. no term candidate → done (clean text never loads jieba);
+3. drop candidates that lie entirely inside an allow phrase (第一次, 最近 ...);
+4. verify each remaining candidate by its entry's mode: ``word`` must start and end on jieba
+   token boundaries of its block, ``prefix`` must start on one (最高级 in 最高级的, 最新 in 最新款),
+   ``substring`` needs no check; a Latin or digit term must not touch Latin letters or digits
+   around it (top1 is not inside "stop10");
+5. widen each hit over a run of its first character (最最最好), keep the longest hit of
+   overlapping ones;
+6. mark absolute-family hits covered by an exemption pattern (usage tips, self-comparison,
+   standard grades, trademarks, objective facts) with the exemption, never dropping them;
+7. map spans back to original offsets.
+
+Mixed pinyin (zui好) is not matched: a pinyin syllable inside Latin text cannot be told apart from
+ordinary words without a language model, and every variant multiplies false positives for the
+many merchants who write Latin brand names; the allow list cannot fix that. Full-width, case,
+script, inserted symbols and repeats are all folded.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+import ahocorasick
+
+from guard.data import data_dir, load_yaml
+from guard.errors import RuleFileError
+from guard.text.lexicon import Entry, Lexicon, bundled_lexicon
+from guard.text.normalise import normalise, normalise_term
+from guard.text.segment import BLOCK, Segmenter
+
+_ASCII_WORD = re.compile(r"[a-z0-9]")
+
+
+@dataclass(frozen=True, slots=True)
+class Exemption:
+    id: str
+    kind: str
+    patterns: tuple[re.Pattern[str], ...]
+    terms: frozenset[str]  # normalised
+    reason_zh: str
+    reason_en: str
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    start: int  # original offsets
+    end: int
+    entry: Entry
+    exemption: Exemption | None = None
+
+
+def load_exemptions(path: Path | None = None) -> tuple[Exemption, ...]:
+    file = path if path is not None else data_dir("lexicons") / "exemptions.yaml"
+    if not file.exists():
+        return ()
+    with file.open(encoding="utf-8") as fh:
+        doc = load_yaml(fh) or {}
+    found = []
+    for raw in doc.get("entries") or []:
+        try:
+            patterns = tuple(re.compile(p) for p in raw["patterns"])
+        except (KeyError, re.error) as exc:
+            raise RuleFileError(str(file), f"exemption {raw.get('id')}: bad pattern: {exc}") from None
+        found.append(Exemption(
+            id=raw["id"], kind=raw["kind"], patterns=patterns,
+            terms=frozenset(normalise_term(t) for t in raw.get("terms") or ()),
+            reason_zh=raw["reason"]["zh"], reason_en=raw["reason"]["en"],
+        ))
+    return tuple(found)
+
+
+class Matcher:
+    """Finds lexicon terms in text; see the module docstring for the steps."""
+
+    def __init__(self, lexicon: Lexicon, exemptions: Iterable[Exemption] = (), segmenter: Segmenter | None = None) -> None:
+        self.lexicon = lexicon
+        self.exemptions = tuple(exemptions)
+        self.segmenter = segmenter or Segmenter()
+        self._automaton = ahocorasick.Automaton()
+        seen: dict[str, Entry] = {}
+        for term, entry in lexicon.entries.items():
+            key = normalise_term(term)
+            if not key:
+                continue
+            if key in seen:  # spellings of one term (NO.1 / NO1) fold together; the first entry speaks for both
+                if seen[key].family != entry.family:
+                    raise RuleFileError("lexicons/terms", f"{seen[key].term!r} ({seen[key].family}) and {term!r} "
+                                        f"({entry.family}) normalise to the same text {key!r}")
+                continue
+            seen[key] = entry
+            self._automaton.add_word(key, (True, len(key), entry))
+        for phrase in lexicon.allow:
+            key = normalise_term(phrase)
+            if key and key not in seen:
+                self._automaton.add_word(key, (False, len(key), None))
+        self._empty = len(self._automaton) == 0
+        if not self._empty:
+            self._automaton.make_automaton()
+
+    def scan(self, text: str) -> list[Hit]:
+        """Every verified hit in ``text``, in order, with original offsets."""
+        if self._empty or not text:
+            return []
+        norm = normalise(text)
+        folded = norm.text
+        candidates: list[tuple[int, int, Entry]] = []
+        allowed: list[tuple[int, int]] = []
+        for last, (is_term, length, entry) in self._automaton.iter(folded):
+            if is_term:
+                candidates.append((last + 1 - length, last + 1, entry))
+            else:
+                allowed.append((last + 1 - length, last + 1))
+        if not candidates:
+            return []
+        if allowed:
+            candidates = [c for c in candidates if not any(a <= c[0] and c[1] <= b for a, b in allowed)]
+        verified = [c for c in candidates if self._aligned(folded, *c)]
+        if not verified:
+            return []
+        kept = self._longest(folded, verified)
+        origin = norm.origin()
+        hits = []
+        for start, end, entry in kept:
+            exemption = self._exemption(folded, start, end, entry) if entry.family == "absolute" else None
+            hits.append(Hit(origin[start], origin[end - 1] + 1, entry, exemption))
+        return hits
+
+    def _aligned(self, folded: str, start: int, end: int, entry: Entry) -> bool:
+        if _ASCII_WORD.match(folded[start]) and start > 0 and _ASCII_WORD.match(folded[start - 1]):
+            return False
+        if entry.mode != "prefix" and _ASCII_WORD.match(folded[end - 1]) and end < len(folded) and _ASCII_WORD.match(folded[end]):
+            return False
+        if entry.mode == "substring":
+            return True
+        block_start, block = self._block(folded, start)
+        if block is None:
+            return True  # the term starts with a character jieba never joins: already a boundary
+        if (start - block_start) not in self.segmenter.boundaries(block):
+            return False
+        if entry.mode == "prefix":
+            return True
+        end_block_start, end_block = self._block(folded, end - 1)
+        if end_block is None:
+            return True
+        return (end - end_block_start) in self.segmenter.boundaries(end_block)
+
+    @staticmethod
+    def _block(folded: str, position: int) -> tuple[int, str | None]:
+        """The jieba block (a run of the characters jieba segments together) holding ``position``."""
+        if not BLOCK.match(folded[position]):
+            return position, None
+        start = position
+        while start > 0 and BLOCK.match(folded[start - 1]):
+            start -= 1
+        found = BLOCK.match(folded, start)
+        assert found is not None
+        return start, found.group()
+
+    @staticmethod
+    def _longest(folded: str, hits: list[tuple[int, int, Entry]]) -> list[tuple[int, int, Entry]]:
+        widened = []
+        for start, end, entry in hits:
+            first = folded[start]
+            while start > 0 and folded[start - 1] == first and not first.isdigit():
+                start -= 1
+            widened.append((start, end, entry))
+        widened.sort(key=lambda h: (h[0], -(h[1] - h[0])))
+        kept: list[tuple[int, int, Entry]] = []
+        reach = -1  # furthest end among kept hits: a hit ending within it is inside one of them
+        for hit in widened:
+            if hit[1] <= reach:
+                continue
+            kept.append(hit)
+            reach = hit[1]
+        return kept
+
+    def _exemption(self, folded: str, start: int, end: int, entry: Entry) -> Exemption | None:
+        key = normalise_term(entry.term)
+        for exemption in self.exemptions:
+            if key not in exemption.terms:
+                continue
+            for pattern in exemption.patterns:
+                for found in pattern.finditer(folded):
+                    if found.start() <= start and end <= found.end():
+                        return exemption
+                    if found.start() > start:
+                        break
+        return None
+
+
+@cache
+def bundled_matcher() -> Matcher:
+    return Matcher(bundled_lexicon(), load_exemptions())
+
