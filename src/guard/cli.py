@@ -14,7 +14,7 @@ from datetime import datetime
 from guard.check import check_catalog
 from guard.engine import ENGINES, make_engine
 from guard.errors import GuardError
-from guard.findings import Report
+from guard.findings import Report, Summary
 from guard.io.catalog import load_catalog
 from guard.model import CHINA_TZ
 from guard.perf import gc_paused
@@ -48,6 +48,20 @@ def _parser() -> argparse.ArgumentParser:
     progress = check.add_mutually_exclusive_group()
     progress.add_argument("--progress", dest="progress", action="store_true", default=None, help="show a progress bar on stderr")
     progress.add_argument("--no-progress", dest="progress", action="store_false")
+
+    lint = sub.add_parser("lint", help="lint live scripts or caption streams for banned terms")
+    lint.add_argument("scripts", nargs="*", metavar="FILE", help="script files (UTF-8 or GB18030), or - for stdin")
+    lint.add_argument("--category", help="product category the script sells (medical terms are lawful for some)")
+    lint.add_argument("--platform", choices=PLATFORMS, default="wechat")
+    lint.add_argument("--engine", choices=ENGINES, help="rule engine (default: $GUARD_ENGINE or native)")
+    lint.add_argument("--format", choices=FORMATS, default="text")
+    lint.add_argument("--lang", choices=("zh", "en"), default="zh")
+    lint.add_argument("--select", action="append", metavar="IDS")
+    lint.add_argument("--ignore", action="append", metavar="IDS")
+    lint.add_argument("--fail-on", choices=FAIL_LEVELS, default="minor")
+    lint.add_argument("--config", metavar="FILE")
+    lint.add_argument("--follow", action="store_true",
+                      help="read caption lines from stdin and print one JSON finding per line as each line arrives")
 
     rules = sub.add_parser("rules", help="list, explain and test the rules")
     rules_sub = rules.add_subparsers(dest="rules_command", required=True)
@@ -91,6 +105,41 @@ def _run_check(args: argparse.Namespace) -> int:
         print(f"error: {problem}", file=sys.stderr)
     print(summary_line(report), file=sys.stderr)
     return _exit_code(report, args.fail_on, ruleset)
+
+
+def _run_lint(args: argparse.Namespace) -> int:
+    from guard.lint import Linter, read_script
+    from guard.report.json import finding_line
+
+    ruleset = load_rules(config=args.config).select(_split(args.select), _split(args.ignore))
+    linter = Linter(rules=ruleset, engine=args.engine, lang=args.lang)
+    if args.follow:
+        if args.scripts:
+            print("guard: --follow reads stdin; give no files", file=sys.stderr)
+            return 2
+        worst = 0
+        for number, line in enumerate(sys.stdin, start=1):
+            for finding in linter.line(line.rstrip("\r\n"), number, category=args.category,
+                                       platform=args.platform, file="<stdin>"):
+                sys.stdout.write(finding_line(finding) + "\n")
+                worst = max(worst, ruleset.tier_rank[finding.tier])
+            sys.stdout.flush()
+        return 1 if args.fail_on != "never" and worst >= ruleset.tier_rank[args.fail_on] else 0
+    if not args.scripts:
+        print("guard: give script files, - for stdin, or --follow", file=sys.stderr)
+        return 2
+    findings = []
+    lines = 0
+    for name in args.scripts:
+        text = sys.stdin.read() if name == "-" else read_script(name)
+        report = linter.text(text, category=args.category, platform=args.platform,
+                             file="<stdin>" if name == "-" else name)
+        findings.extend(report.findings)
+        lines += report.summary.read
+    combined = Report(tuple(findings), (), Summary(lines, lines, 0, {"line": lines}), linter.engine.name)
+    sys.stdout.write(RENDERERS[args.format](combined, args.lang))
+    print(f"guard: {len(args.scripts)} script(s), {lines} lines; {len(findings)} findings", file=sys.stderr)
+    return _exit_code(combined, args.fail_on, ruleset)
 
 
 def _run_rules(args: argparse.Namespace) -> int:
@@ -148,6 +197,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "check":
             return _run_check(args)
+        if args.command == "lint":
+            return _run_lint(args)
         return _run_rules(args)
     except (GuardError, ValueError) as exc:
         print(f"guard: {exc}", file=sys.stderr)

@@ -117,7 +117,8 @@ class Linter:
         for number, line in enumerate(lines, start=1):
             findings.extend(self.line(line, number, category=category, platform=platform, file=file, offset=offset))
             offset += len(line) + 1
-        summary = Summary(read=len(lines), checked=len(lines), rejected=0, by_kind={"line": len(lines)})
+        count = len(lines) - (1 if lines[-1] == "" else 0)
+        summary = Summary(read=count, checked=count, rejected=0, by_kind={"line": count})
         return Report(tuple(findings), (), summary, self.engine.name)
 
 

@@ -11,7 +11,10 @@ _LABELS = {
 
 
 def location(finding: Finding) -> str:
+    """file:line:column for script text, file:path[:line:column] for catalog fields."""
     where = finding.file or "<input>"
+    if finding.line is not None and finding.product is None:
+        return f"{where}:{finding.line}:{finding.column}"
     if finding.line is not None:
         return f"{where}:{finding.path}:{finding.line}:{finding.column}"
     return f"{where}:{finding.path}"

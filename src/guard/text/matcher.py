@@ -77,6 +77,20 @@ def load_exemptions(path: Path | None = None) -> tuple[Exemption, ...]:
     return tuple(found)
 
 
+_ORDINALS = {"第一": "第1", "第二": "第2", "第三": "第3"}
+
+
+def _spellings(key: str) -> list[str]:
+    """A folded term and its digit-style variants: ordinals are written 第一, 第1 or 第① (folded to 第1)."""
+    if not key:
+        return []
+    variants = [key]
+    for chinese, digit in _ORDINALS.items():
+        if chinese in key:
+            variants.append(key.replace(chinese, digit))
+    return variants
+
+
 class Matcher:
     """Finds lexicon terms in text; see the module docstring for the steps."""
 
@@ -87,16 +101,14 @@ class Matcher:
         self._automaton = ahocorasick.Automaton()
         seen: dict[str, Entry] = {}
         for term, entry in lexicon.entries.items():
-            key = normalise_term(term)
-            if not key:
-                continue
-            if key in seen:  # spellings of one term (NO.1 / NO1) fold together; the first entry speaks for both
-                if seen[key].family != entry.family:
-                    raise RuleFileError("lexicons/terms", f"{seen[key].term!r} ({seen[key].family}) and {term!r} "
-                                        f"({entry.family}) normalise to the same text {key!r}")
-                continue
-            seen[key] = entry
-            self._automaton.add_word(key, (True, len(key), entry))
+            for key in _spellings(normalise_term(term)):
+                if key in seen:  # spellings of one term (NO.1 / NO1) fold together; the first entry speaks for both
+                    if seen[key].family != entry.family:
+                        raise RuleFileError("lexicons/terms", f"{seen[key].term!r} ({seen[key].family}) and {term!r} "
+                                            f"({entry.family}) normalise to the same text {key!r}")
+                    continue
+                seen[key] = entry
+                self._automaton.add_word(key, (True, len(key), entry))
         for phrase in lexicon.allow:
             key = normalise_term(phrase)
             if key and key not in seen:
