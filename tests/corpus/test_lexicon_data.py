@@ -8,7 +8,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 FIXTURES = HERE.parent / "fixtures" / "lint"
-RULE_IDS = {f"CONTENT-00{n}" for n in range(1, 7)}
+RULE_IDS = {f"CONTENT-00{n}" for n in range(1, 9)}  # 007: strict-category escalation, 008: exemption
 FAMILY_FILES = {
     "absolute": "CONTENT-001", "medical": "CONTENT-002", "unverifiable": "CONTENT-003",
     "inducement": "CONTENT-004", "diversion": "CONTENT-005", "disclosure": "CONTENT-006",
