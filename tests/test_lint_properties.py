@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from guard.lint import Linter
 from guard.text.lexicon import bundled_lexicon
 from guard.text.matcher import Matcher, load_exemptions
-from guard.text.normalise import normalise, normalise_term
+from guard.text.normalise import fold_table, normalise, normalise_term
 from guard.text.segment import Segmenter
 
 LEXICON = bundled_lexicon()
@@ -91,4 +91,15 @@ def test_clean_text_never_loads_the_segmenter() -> None:
 def test_normalised_offsets_point_back() -> None:
     norm = normalise("最 *好ＮＯ．１")
     assert norm.text == "最好no1"
-    assert norm.origin() == [0, 3, 4, 5, 7]
+    origin = norm.origin()
+    assert [origin(i) for i in range(len(norm.text))] == [0, 3, 4, 5, 7]
+
+
+@given(st.text(max_size=80))
+def test_origin_maps_every_kept_character(text: str) -> None:
+    norm = normalise(text)
+    origin = norm.origin()
+    positions = [origin(i) for i in range(len(norm.text))]
+    assert positions == sorted(set(positions))
+    assert all(0 <= p < len(text) for p in positions)
+    assert "".join(text[p] for p in positions).translate(fold_table()) == norm.text

@@ -32,22 +32,21 @@ def text_subjects(
     matcher: Matcher | None = None,
     line: int = 1,
     offset: int = 0,
-    column_base: int = 0,
 ) -> Iterator[Subject]:
     """One ``text_hit`` subject per verified hit in ``text``.
 
-    ``offset`` is added to start and end (the text's position inside a larger document);
-    ``line`` is the line number of the text's first character and ``column_base`` the column
-    offset of that character on its line (both for reporting).
+    ``offset`` is added to start and end (the text's position inside a larger document) and
+    ``line`` is the line number of the text's first line; columns count from each line's start.
     """
     scanner = matcher or bundled_matcher()
     tax = taxonomy()
     strict = tax.categories[category].strict if category in tax.categories else False
+    counted_to, hit_line = 0, line  # hits come in order: count newlines incrementally
     for hit in scanner.scan(text):
         entry = hit.entry
-        newlines = text.count("\n", 0, hit.start)
-        hit_line = line + newlines
-        column = hit.start - (text.rfind("\n", 0, hit.start) + 1) + 1 + (column_base if newlines == 0 else 0)
+        hit_line += text.count("\n", counted_to, hit.start)
+        counted_to = hit.start
+        column = hit.start - (text.rfind("\n", 0, hit.start) + 1) + 1
         matched = text[hit.start:hit.end]
         facts: dict[str, Any] = {
             "platform": platform,
@@ -110,14 +109,11 @@ class Linter:
     def text(self, text: str, *, category: str | None = None, platform: str = "wechat",
              file: str | None = None) -> Report:
         """Lint a whole script line by line; offsets are code points into ``text``."""
-        category = _check_category(category)
-        findings: list[Finding] = []
-        offset = 0
-        lines = text.split("\n")
-        for number, line in enumerate(lines, start=1):
-            findings.extend(self.line(line, number, category=category, platform=platform, file=file, offset=offset))
-            offset += len(line) + 1
-        count = len(lines) - (1 if lines[-1] == "" else 0)
+        findings = self.findings(text_subjects(
+            text, platform=platform, category=_check_category(category), path="$", key=file or "text",
+            file=file, matcher=self.matcher,
+        ))
+        count = text.count("\n") + (0 if text.endswith("\n") or not text else 1)
         summary = Summary(read=count, checked=count, rejected=0, by_kind={"line": count})
         return Report(tuple(findings), (), summary, self.engine.name)
 

@@ -23,6 +23,7 @@ script, inserted symbols and repeats are all folded.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -80,6 +81,17 @@ def load_exemptions(path: Path | None = None) -> tuple[Exemption, ...]:
 _ORDINALS = {"第一": "第1", "第二": "第2", "第三": "第3"}
 
 
+def _inside_allowed(allowed: list[tuple[int, int]], start: int, end: int) -> bool:
+    """Is [start, end) inside one allow-phrase occurrence? ``allowed`` is sorted by end (as found)."""
+    index = bisect.bisect_left(allowed, (end, -1), key=lambda span: (span[1], -1))
+    for a, b in allowed[index:index + 16]:  # occurrences ending at or after ``end``, nearest first
+        if a <= start:
+            return True
+        if b - end > 64:
+            break
+    return False
+
+
 def _spellings(key: str) -> list[str]:
     """A folded term and its digit-style variants: ordinals are written 第一, 第1 or 第① (folded to 第1)."""
     if not key:
@@ -100,6 +112,7 @@ class Matcher:
         self.segmenter = segmenter or Segmenter()
         self._automaton = ahocorasick.Automaton()
         seen: dict[str, Entry] = {}
+        self._keys = {term: normalise_term(term) for term in lexicon.entries}
         for term, entry in lexicon.entries.items():
             for key in _spellings(normalise_term(term)):
                 if key in seen:  # spellings of one term (NO.1 / NO1) fold together; the first entry speaks for both
@@ -133,7 +146,7 @@ class Matcher:
         if not candidates:
             return []
         if allowed:
-            candidates = [c for c in candidates if not any(a <= c[0] and c[1] <= b for a, b in allowed)]
+            candidates = [c for c in candidates if not _inside_allowed(allowed, c[0], c[1])]
         verified = [c for c in candidates if self._aligned(folded, *c)]
         if not verified:
             return []
@@ -142,7 +155,7 @@ class Matcher:
         hits = []
         for start, end, entry in kept:
             exemption = self._exemption(folded, start, end, entry) if entry.family == "absolute" else None
-            hits.append(Hit(origin[start], origin[end - 1] + 1, entry, exemption))
+            hits.append(Hit(origin(start), origin(end - 1) + 1, entry, exemption))
         return hits
 
     def _aligned(self, folded: str, start: int, end: int, entry: Entry) -> bool:
@@ -195,12 +208,17 @@ class Matcher:
         return kept
 
     def _exemption(self, folded: str, start: int, end: int, entry: Entry) -> Exemption | None:
-        key = normalise_term(entry.term)
+        """The first exemption whose pattern covers the hit, searched within the hit's line."""
+        key = self._keys[entry.term]
+        line_start = folded.rfind("\n", 0, start) + 1
+        line_end = folded.find("\n", end)
+        line = folded[line_start:line_end if line_end >= 0 else len(folded)]
+        start, end = start - line_start, end - line_start
         for exemption in self.exemptions:
             if key not in exemption.terms:
                 continue
             for pattern in exemption.patterns:
-                for found in pattern.finditer(folded):
+                for found in pattern.finditer(line):
                     if found.start() <= start and end <= found.end():
                         return exemption
                     if found.start() > start:

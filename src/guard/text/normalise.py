@@ -18,7 +18,10 @@ and the matcher widens the reported span over the repeats.
 
 from __future__ import annotations
 
+import bisect
+import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
@@ -86,17 +89,38 @@ def fold_table() -> dict[int, int | None]:
     return table
 
 
+@cache
+def dropped_pattern() -> re.Pattern[str]:
+    """Matches one character that the fold drops."""
+    codes = sorted(code for code, target in fold_table().items() if target is None)
+    ranges: list[list[int]] = []
+    for code in codes:
+        if ranges and code == ranges[-1][1] + 1:
+            ranges[-1][1] = code
+        else:
+            ranges.append([code, code])
+    parts = "".join(re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in ranges)
+    return re.compile(f"[{parts}]")
+
+
 @dataclass(frozen=True, slots=True)
 class Normalised:
-    """Normalised text and, for each of its characters, the offset of the original character."""
+    """Normalised text, and the way back from its offsets to the original's."""
 
     original: str
     text: str
 
-    def origin(self) -> list[int]:
-        """Original offset of every normalised character (computed on demand: only texts with hits need it)."""
-        table = fold_table()
-        return [i for i, ch in enumerate(self.original) if table.get(ord(ch), 0) is not None]
+    def origin(self) -> Callable[[int], int]:
+        """A function from a normalised offset to the original offset (built on demand: only texts with hits need it)."""
+        if len(self.text) == len(self.original):
+            return _identity
+        dropped = [m.start() for m in dropped_pattern().finditer(self.original)]
+        kept_before = [position - index for index, position in enumerate(dropped)]  # kept characters before each drop
+        return lambda offset: offset + bisect.bisect_right(kept_before, offset)
+
+
+def _identity(offset: int) -> int:
+    return offset
 
 
 def normalise(text: str) -> Normalised:
