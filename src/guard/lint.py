@@ -62,8 +62,8 @@ def text_subjects(
             "rewrite": "、".join(entry.rewrites) or "删除该用语",
         }
         if hit.exemption is not None:
-            facts["exemption"] = hit.exemption.reason_zh
-            facts["exemption_en"] = hit.exemption.reason_en
+            facts["exemption"] = hit.exemption.reason_zh.rstrip("。")
+            facts["exemption_en"] = hit.exemption.reason_en.rstrip(".")
         if category is not None:
             facts["category"] = category
         yield Subject(

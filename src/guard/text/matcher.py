@@ -9,8 +9,8 @@ For each text:
    token boundaries of its block, ``prefix`` must start on one (最高级 in 最高级的, 最新 in 最新款),
    ``substring`` needs no check; a Latin or digit term must not touch Latin letters or digits
    around it (top1 is not inside "stop10");
-5. widen each hit over a run of its first character (最最最好), keep the longest hit of
-   overlapping ones;
+5. widen each hit over a run of its first character (最最最好); of overlapping hits keep the one
+   that starts first, the longest at one start (全网最低价 over 最低, 加微信 over 微信私聊);
 6. mark absolute-family hits covered by an exemption pattern (usage tips, self-comparison,
    standard grades, trademarks, objective facts) with the exemption, never dropping them;
 7. map spans back to original offsets.
@@ -199,10 +199,10 @@ class Matcher:
             widened.append((start, end, entry))
         widened.sort(key=lambda h: (h[0], -(h[1] - h[0])))
         kept: list[tuple[int, int, Entry]] = []
-        reach = -1  # furthest end among kept hits: a hit ending within it is inside one of them
+        reach = -1  # end of the last kept hit: a hit starting before it overlaps that hit
         for hit in widened:
-            if hit[1] <= reach:
-                continue
+            if hit[0] < reach:
+                continue  # inside or overlapping an earlier (or, at the same start, longer) hit
             kept.append(hit)
             reach = hit[1]
         return kept
