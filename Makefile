@@ -1,4 +1,4 @@
-# make demo  - check the bundled example catalogs
+# make demo  - check the bundled example catalogs and lint the example script
 # make test  - run the whole test suite
 # Both create .venv and install guard with its pinned dependencies on first use;
 # durable_rules is compiled from source there (a C compiler and Python headers are needed).
@@ -19,8 +19,12 @@ $(STAMP): pyproject.toml
 	@touch $@
 
 demo: $(STAMP)
-	$(BIN)/guard check examples/catalog.json examples/merchant.yaml examples/products.csv examples/products.xlsx --now 2026-11-26T10:00:00+08:00; \
-	  status=$$?; if [ $$status -gt 1 ]; then exit $$status; fi
+	@echo "== guard check: the example catalog (merchant, products, promotions, live rooms)"
+	$(BIN)/guard check examples/catalog.json examples/merchant.yaml examples/products.csv examples/products.xlsx \
+	  --now 2026-11-26T10:00:00+08:00; status=$$?; [ $$status -le 1 ] || exit $$status
+	@echo "== guard lint: the example host script, as said on Douyin for a cosmetics product"
+	$(BIN)/guard lint examples/live_script.txt --platform douyin --category cosmetics; \
+	  status=$$?; [ $$status -le 1 ] || exit $$status
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
@@ -30,6 +34,7 @@ rules-test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_check.py
+	$(BIN)/python bench/bench_lint.py
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .hypothesis
