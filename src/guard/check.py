@@ -17,7 +17,7 @@ from guard.io.readers import RawRecord
 from guard.model import CHINA_TZ, LiveRoom, Merchant, Product, Promotion
 from guard.perf import gc_paused
 from guard.rules.loader import FROM_TERM, Rule, RuleSet, default_rules, load_rules
-from guard.lint import text_subjects
+from guard.lint import field_hits, text_subjects
 from guard.text.matcher import Matcher, bundled_matcher
 
 TEXT_FIELDS = ("name", "description")
@@ -115,12 +115,13 @@ def subjects(catalog: Catalog, *, platform: str | None, now: datetime, matcher: 
             continue
         facts = product_facts(product, merchant, today)
         yield Subject("product", f"product:{product.id}", product.id, product.platform, path, facts, file=file)
-        for field in TEXT_FIELDS:
-            text = getattr(product, field)
-            yield from text_subjects(
-                text, platform=product.platform, category=product.category, path=f"{path}.{field}",
-                product=product.id, key=f"product:{product.id}/{field}", matcher=matcher, file=file,
-            )
+        texts = [getattr(product, field) for field in TEXT_FIELDS]
+        for field, text, hits in zip(TEXT_FIELDS, texts, field_hits(matcher, texts)):
+            if hits:
+                yield from text_subjects(
+                    text, platform=product.platform, category=product.category, path=f"{path}.{field}",
+                    product=product.id, key=f"product:{product.id}/{field}", file=file, hits=hits,
+                )
     for promo, file, path in catalog.promotions:
         refs = promo.products or [c.product for c in promo.components]
         unknown = [pid for pid in refs if pid not in products]

@@ -17,7 +17,7 @@ from guard.facts import Subject
 from guard.findings import Finding, Report, Summary
 from guard.rules.loader import RuleSet, default_rules
 from guard.taxonomy import taxonomy
-from guard.text.matcher import Matcher, bundled_matcher
+from guard.text.matcher import Hit, Matcher, bundled_matcher
 
 
 def text_subjects(
@@ -32,17 +32,17 @@ def text_subjects(
     matcher: Matcher | None = None,
     line: int = 1,
     offset: int = 0,
+    hits: Iterable[Hit] | None = None,
 ) -> Iterator[Subject]:
-    """One ``text_hit`` subject per verified hit in ``text``.
+    """One ``text_hit`` subject per verified hit in ``text`` (``hits``, when already scanned).
 
     ``offset`` is added to start and end (the text's position inside a larger document) and
     ``line`` is the line number of the text's first line; columns count from each line's start.
     """
-    scanner = matcher or bundled_matcher()
     tax = taxonomy()
     strict = tax.categories[category].strict if category in tax.categories else False
     counted_to, hit_line = 0, line  # hits come in order: count newlines incrementally
-    for hit in scanner.scan(text):
+    for hit in hits if hits is not None else (matcher or bundled_matcher()).scan(text):
         entry = hit.entry
         hit_line += text.count("\n", counted_to, hit.start)
         counted_to = hit.start
@@ -72,6 +72,26 @@ def text_subjects(
                   "matched": matched, "term": entry.term, "family": entry.family},
             file=file,
         )
+
+
+def field_hits(matcher: Matcher, fields: list[str]) -> list[list[Hit]]:
+    """Scan several short fields in one pass (joined by newlines, which no term spans); hits per field."""
+    joined = "\n".join(fields)
+    per_field: list[list[Hit]] = [[] for _ in fields]
+    hits = matcher.scan(joined)
+    if not hits:
+        return per_field
+    starts, position = [], 0
+    for text in fields:
+        starts.append(position)
+        position += len(text) + 1
+    index = 0
+    for hit in hits:
+        while index + 1 < len(starts) and hit.start >= starts[index + 1]:
+            index += 1
+        base = starts[index]
+        per_field[index].append(Hit(hit.start - base, hit.end - base, hit.entry, hit.exemption))
+    return per_field
 
 
 def _check_category(category: str | None) -> str | None:
