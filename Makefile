@@ -1,4 +1,4 @@
-# make demo  - check the bundled example catalogs and lint the example script
+# make demo  - check the example catalogs, lint the example script, replay the example events
 # make test  - run the whole test suite
 # Both create .venv and install guard with its pinned dependencies on first use;
 # durable_rules is compiled from source there (a C compiler and Python headers are needed).
@@ -25,6 +25,11 @@ demo: $(STAMP)
 	@echo "== guard lint: the example host script, as said on Douyin for a cosmetics product"
 	$(BIN)/guard lint examples/live_script.txt --platform douyin --category cosmetics; \
 	  status=$$?; [ $$status -le 1 ] || exit $$status
+	@echo "== guard monitor: the example order and live-room events (one line is deliberately invalid)"
+	rm -f $(VENV)/demo-monitor.db*
+	$(BIN)/guard monitor replay examples/events.jsonl --db $(VENV)/demo-monitor.db --format text \
+	  --until 2026-11-28T00:00:00+08:00; status=$$?; [ $$status -le 2 ] || exit $$status
+	$(BIN)/guard audit verify --db $(VENV)/demo-monitor.db
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
@@ -35,6 +40,7 @@ rules-test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/bench_check.py
 	$(BIN)/python bench/bench_lint.py
+	$(BIN)/python bench/bench_monitor.py
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .hypothesis

@@ -6,7 +6,7 @@ import guard
 def test_all_is_sorted_and_complete() -> None:
     assert guard.__all__ == sorted(guard.__all__)
     public = {name for name in vars(guard) if not name.startswith("_")}
-    modules = {"check", "cli", "data", "engine", "errors", "facts", "findings", "io", "lint", "model", "perf", "report", "rules",
+    modules = {"check", "cli", "data", "engine", "errors", "facts", "findings", "io", "lint", "model", "monitor", "perf", "report", "rules",
                "taxonomy", "text"}
     assert set(guard.__all__) == public - modules - {"annotations"} | {"check", "lint"}
     for name in guard.__all__:

@@ -80,6 +80,10 @@ class FindingBuilder:
             matched=text.get("matched"),
             term=text.get("term"),
             family=text.get("family"),
+            event=text.get("event"),
+            deadline=text.get("deadline"),
+            breached_at=text.get("breached_at"),
+            actions=rule.actions,
         )
 
 

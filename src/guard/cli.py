@@ -68,6 +68,28 @@ def _parser() -> argparse.ArgumentParser:
     lint.add_argument("--follow", action="store_true",
                       help="read caption lines from stdin and print one JSON finding per line as each line arrives")
 
+    monitor = sub.add_parser("monitor", help="enforce order and live-room deadlines over event streams")
+    monitor_sub = monitor.add_subparsers(dest="monitor_command", required=True)
+    replay = monitor_sub.add_parser("replay", help="replay a JSONL event file; the clock is the events' time")
+    replay.add_argument("events", metavar="FILE")
+    replay.add_argument("--until", metavar="ISO-TIME", help="after the file, advance the clock to this time")
+    follow = monitor_sub.add_parser("follow", help="read events from stdin; the clock is wall time")
+    follow.add_argument("--max-skew", type=int, default=300, metavar="SECONDS",
+                        help="an event this far ahead of the clock is taken as happening now (default 300)")
+    for p in (replay, follow):
+        p.add_argument("--db", default="guard-monitor.db", help="SQLite state file (default ./guard-monitor.db)")
+        p.add_argument("--engine", choices=ENGINES)
+        p.add_argument("--format", choices=("jsonl", "text"), default="jsonl")
+        p.add_argument("--lang", choices=("zh", "en"), default="zh")
+        p.add_argument("--lateness", type=int, default=0, metavar="SECONDS",
+                       help="how long past a deadline to wait for late events before firing it (default 0)")
+        p.add_argument("--batch", type=int, default=5000, help="events per commit when replaying (default 5000)")
+        p.add_argument("--config", metavar="FILE")
+    audit = sub.add_parser("audit", help="check the tamper-evident price-change log")
+    audit_sub = audit.add_subparsers(dest="audit_command", required=True)
+    verify = audit_sub.add_parser("verify", help="verify the price-change log's hash chain")
+    verify.add_argument("--db", default="guard-monitor.db")
+
     rules = sub.add_parser("rules", help="list, explain and test the rules")
     rules_sub = rules.add_subparsers(dest="rules_command", required=True)
     listing = rules_sub.add_parser("list", help="one line per rule")
@@ -148,6 +170,63 @@ def _run_lint(args: argparse.Namespace) -> int:
     return _exit_code(combined, args.fail_on, ruleset)
 
 
+def _run_monitor(args: argparse.Namespace) -> int:
+    import json
+
+    from guard.monitor.run import Session, follow, monitor_rules, replay
+    from guard.report.text import render_finding
+
+    ruleset = monitor_rules(load_rules(config=args.config))
+    engine = make_engine(ruleset, args.engine)
+    problems = 0
+
+    def sink(body: dict, finding: object) -> None:
+        if args.format == "text" and finding is not None:
+            sys.stdout.write(render_finding(finding, args.lang))  # type: ignore[arg-type]
+        elif args.format == "text":
+            sys.stdout.write(f"action: {body['action']} {body['subject']} ({body['rule']}) at {body['at']}\n")
+        else:
+            sys.stdout.write(json.dumps(body, ensure_ascii=False) + "\n")
+        sys.stdout.flush()
+
+    def problem(line: int, message: str) -> None:
+        nonlocal problems
+        problems += 1
+        print(f"error: line {line}: {message}", file=sys.stderr)
+
+    session = Session.open(args.db, ruleset, engine, sink, problem, lang=args.lang, lateness=args.lateness,
+                           batch=1 if args.monitor_command == "follow" else args.batch,
+                           source=args.events if args.monitor_command == "replay" else "<stdin>")
+    try:
+        if args.monitor_command == "replay":
+            until = None
+            if args.until:
+                moment = datetime.fromisoformat(args.until)
+                until = int((moment if moment.tzinfo else moment.replace(tzinfo=CHINA_TZ)).timestamp())
+            stats = replay(session, args.events, until)
+        else:
+            stats = follow(session, sys.stdin, max_skew=args.max_skew)
+    finally:
+        session.close()
+    print(f"guard: {stats.processed} events applied, {stats.duplicates} duplicates skipped, {stats.late} late, "
+          f"{stats.errors} invalid; {stats.findings} findings, {stats.actions} actions; state in {args.db}",
+          file=sys.stderr)
+    return 2 if problems else (1 if stats.findings else 0)
+
+
+def _run_audit(args: argparse.Namespace) -> int:
+    from guard.monitor.store import verify_price_log
+
+    if not os.path.exists(args.db):
+        print(f"guard: no such database {args.db}", file=sys.stderr)
+        return 2
+    entries, problems = verify_price_log(args.db)
+    for problem in problems:
+        print(f"tampered: price_log entry {problem.seq}: {problem.message}")
+    print(f"guard: {entries} price-log entries checked, {len(problems)} problems", file=sys.stderr)
+    return 1 if problems else 0
+
+
 def _run_rules(args: argparse.Namespace) -> int:
     ruleset = load_rules(config=args.config)
     if args.rules_command == "list":
@@ -205,6 +284,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run_check(args)
         if args.command == "lint":
             return _run_lint(args)
+        if args.command == "monitor":
+            return _run_monitor(args)
+        if args.command == "audit":
+            return _run_audit(args)
         return _run_rules(args)
     except (GuardError, ValueError) as exc:
         print(f"guard: {exc}", file=sys.stderr)

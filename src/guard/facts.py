@@ -121,6 +121,38 @@ _ROOM_PRODUCT: dict[str, FactSpec] = {
     "product": _display("product id"),
 }
 
+_ORDER_SLA: dict[str, FactSpec] = {
+    "platform": _spec(str, "platform of the order"),
+    "sla": _spec(str, "oversold_refund | address_change | interception | abnormal_handling"),
+    "elapsed_seconds": _spec(int, "seconds from the event that started the clock to the resolution, request or now"),
+    "resolved": _spec(bool, "the resolving event arrived (false when a deadline passed without it)"),
+    "order": _display("order id"),
+    "limit": _display("the deadline, as a time"),
+}
+
+_PRICE_CHANGE: dict[str, FactSpec] = {
+    "platform": _spec(str, "platform"),
+    "has_operator": _spec(bool, "the change names its operator"),
+    "has_reason": _spec(bool, "the change gives a reason"),
+    "price_fen": _spec(int, "new price, fen"),
+    "previous_price_fen": _spec(int, "price before the change, fen"),
+    "is_cut": _spec(bool, "the new price is lower than the previous one"),
+    "reference_price_fen": _spec(int, "原价 shown with the new price, fen"),
+    "reference_ceiling_fen": _spec(int, "lowest transaction price in the 7 days before, else the last one, fen"),
+    "raise_in_window_bp": _spec(int, "raise of the marked price inside the 7 days before this change, basis points"),
+    "product": _display("product id"),
+    "ceiling_basis": _display("how the reference ceiling was found"),
+}
+
+_STOCK: dict[str, FactSpec] = {
+    "platform": _spec(str, "platform"),
+    "stock_before": _spec(int, "stock before the order"),
+    "quantity": _spec(int, "quantity ordered"),
+    "shortfall": _spec(int, "units the stock could not cover"),
+    "product": _display("product id"),
+    "order": _display("order id"),
+}
+
 _TEXT_HIT: dict[str, FactSpec] = {
     "platform": _spec(str, "platform"),
     "family": _spec(str, "absolute | medical | unverifiable | inducement | diversion | disclosure"),
@@ -151,6 +183,9 @@ def schemas() -> dict[str, dict[str, FactSpec]]:
         "room": _ROOM,
         "room_product": _ROOM_PRODUCT,
         "text_hit": _TEXT_HIT,
+        "order_sla": _ORDER_SLA,
+        "price_change": _PRICE_CHANGE,
+        "stock": _STOCK,
     }
 
 

@@ -51,6 +51,10 @@ class Finding:
     matched: str | None = None
     term: str | None = None
     family: str | None = None
+    event: str | None = None  # monitor: the event that started the clock or triggered the rule
+    deadline: str | None = None
+    breached_at: str | None = None
+    actions: tuple[str, ...] = ()
 
     def to_dict(self, sources: bool = True) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -71,6 +75,8 @@ class Finding:
             data["sources"] = [s.to_dict() for s in self.sources]
         if self.file is not None:
             data["file"] = self.file
+        if self.event is not None:
+            data.update(event=self.event, deadline=self.deadline, breached_at=self.breached_at, actions=list(self.actions))
         if self.family is not None:
             data.update(
                 start=self.start, end=self.end, line=self.line, column=self.column,

@@ -57,6 +57,7 @@ class Rule:
     message: Text
     fix: Text
     cite: tuple[Citation, ...]
+    actions: tuple[str, ...]
     params: Mapping[str, Mapping[str, Any]]  # platform -> resolved params
     conditions: Mapping[str, Condition]  # platform -> compiled condition
     spec: RuleSpec
@@ -274,6 +275,7 @@ def _rule_from_spec(spec: RuleSpec, path: Path, sources: Mapping[str, Source], o
         message=spec.message,
         fix=spec.fix,
         cite=tuple(spec.cite),
+        actions=tuple(spec.actions),
         params=params,
         conditions=conditions,
         spec=spec,

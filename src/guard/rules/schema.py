@@ -12,7 +12,8 @@ TOPICS = (
 )
 TIERS = ("severe", "general", "minor", "info")
 PLATFORMS = ("wechat", "douyin", "taobao")
-KINDS = ("product", "promotion", "room", "room_product", "text_hit")
+KINDS = ("product", "promotion", "room", "room_product", "text_hit", "order_sla", "price_change", "stock")
+ACTIONS = ("close_order", "manual_review")
 
 Scalar = int | str | bool
 
@@ -54,4 +55,5 @@ class RuleSpec(_Strict):
     fix: Text
     cite: list[Citation] = Field(min_length=1)
     tests: list[RuleTest] = Field(min_length=2)
+    actions: list[Literal[ACTIONS]] = []  # type: ignore[valid-type]  # what the monitor does when it fires
     note: str | None = None

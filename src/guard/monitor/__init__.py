@@ -1,0 +1,1 @@
+"""Live-room and order monitor: event streams, deadlines under an injected clock, durable state."""

@@ -1,0 +1,455 @@
+"""The monitor: folds live-room and order events into state and deadlines, under an injected clock.
+
+Time never comes from the machine here. ``process`` takes events in arrival order and moves a
+watermark (the latest event time seen); ``advance(now)`` fires the deadlines that ``now`` has
+passed. The replay driver advances to each event's time; the follow driver to wall time.
+
+Deadlines are kept in plain Python (a heap), not in durable_rules: its timers read the C
+wall clock in whole seconds and cannot be injected. The thresholds come from the rule files: a
+rule on ``order_sla`` facts of the shape ``sla eq NAME and elapsed_seconds gt {param}`` defines
+the deadline for NAME; the same rules then judge the facts, on either engine.
+
+Defined behaviour for awkward streams:
+- duplicate: an event whose identity (``id`` or content hash) was seen within the horizon is
+  skipped and counted;
+- out of order: an event older than the watermark is applied with its own time; a deadline fires
+  only once the watermark is past it by ``lateness`` seconds; a breach already emitted is final
+  (a refund that arrives later, even stamped before the deadline, does not retract it) and the
+  event is counted as late;
+- deadlines are inclusive: at exactly the limit (600 s) there is no breach; one second later there is.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from guard.engine import Engine
+from guard.facts import REFERENCE_WINDOW, Subject, raise_in_window
+from guard.findings import Finding
+from guard.model import CHINA_TZ
+from guard.monitor import events as ev
+from guard.rules.ir import All, Cmp
+from guard.rules.loader import RuleSet
+
+TIMED_SLAS = ("oversold_refund", "abnormal_handling")
+DEFAULT_HORIZON = 2 * 24 * 3600
+
+
+def iso(epoch_seconds: int) -> str:
+    return datetime.fromtimestamp(epoch_seconds, CHINA_TZ).isoformat()
+
+
+@dataclass(slots=True)
+class Order:
+    id: str
+    product: str
+    platform: str
+    created_at: int
+    last_at: int
+    shipped_at: int | None = None
+    closed: bool = False
+    open_slas: dict[str, tuple[int, str]] = field(default_factory=dict)  # sla -> (started_at, event key)
+    done_slas: tuple[str, ...] = ()
+
+
+class SlidingLow:
+    """Lowest transaction price of the last 7 days, and the last price, in O(1) amortised memory.
+
+    A monotonic queue: each kept price is lower than every later one, so the front is the
+    window's minimum; prices that can never be a minimum again are dropped on arrival.
+    """
+
+    __slots__ = ("queue", "last")
+
+    def __init__(self) -> None:
+        self.queue: deque[tuple[datetime, int]] = deque()
+        self.last: tuple[datetime, int] | None = None
+
+    def add(self, moment: datetime, price: int) -> None:
+        while self.queue and self.queue[-1][1] >= price:
+            self.queue.pop()
+        self.queue.append((moment, price))
+        self.last = (moment, price)
+
+    def ceiling(self, start: datetime) -> tuple[int | None, str]:
+        """As ``facts.reference_ceiling`` for transactions before ``start`` arriving in time order."""
+        while self.queue and self.queue[0][0] < start - REFERENCE_WINDOW:
+            self.queue.popleft()
+        if self.queue and self.queue[0][0] < start:
+            return self.queue[0][1], "7日内最低成交价"
+        if self.last is not None and self.last[0] < start:
+            return self.last[1], "最近一次成交价"
+        return None, "无成交记录"
+
+
+@dataclass
+class Room:
+    platform: str
+    phase: str = "pre"
+    listed: dict[str, None] = field(default_factory=dict)  # insertion-ordered set
+    quick_bar: dict[str, None] = field(default_factory=dict)
+
+
+@dataclass
+class Stats:
+    processed: int = 0
+    duplicates: int = 0
+    late: int = 0
+    errors: int = 0
+    findings: int = 0
+    actions: int = 0
+    evicted: int = 0
+
+
+Output = tuple[str, dict[str, Any], Finding | None]  # (dedupe key, JSON body, finding or None for actions)
+
+
+def sla_limits(ruleset: RuleSet) -> dict[tuple[str, str], int]:
+    """(sla, platform) -> the shortest limit in seconds any rule sets for it."""
+    limits: dict[tuple[str, str], int] = {}
+    for rule in ruleset.rules:
+        if rule.applies_to != "order_sla":
+            continue
+        for platform, condition in rule.conditions.items():
+            if not isinstance(condition, All) or len(condition.items) != 2:
+                continue
+            first, second = condition.items
+            if (isinstance(first, Cmp) and first.field == "sla" and first.op == "eq"
+                    and isinstance(second, Cmp) and second.field == "elapsed_seconds" and second.op == "gt"
+                    and isinstance(second.value, int)):
+                key = (str(first.value), platform)
+                limits[key] = min(limits.get(key, second.value), second.value)
+    return limits
+
+
+class Monitor:
+    """Event-sourced monitor state; emits findings and actions as outputs."""
+
+    def __init__(self, ruleset: RuleSet, engine: Engine, *, lang: str = "zh", lateness: int = 0,
+                 horizon: int = DEFAULT_HORIZON, emitted: set[str] | None = None, source: str = "<events>") -> None:
+        from guard.check import FindingBuilder
+
+        self.ruleset = ruleset
+        self.engine = engine
+        self.builder = FindingBuilder(ruleset, lang)
+        self.lateness = lateness
+        self.horizon = horizon
+        self.source = source
+        self.limits = sla_limits(ruleset)
+        self.watermark: int | None = None
+        self.orders: dict[str, Order] = {}
+        self.rooms: dict[str, Room] = {}
+        self.stock: dict[str, int] = {}
+        self.prices: dict[str, deque[tuple[datetime, int]]] = {}  # marked prices, for raise-then-cut
+        self.transactions: dict[str, SlidingLow] = {}  # for the 7-day reference price
+        self.seen: dict[str, int] = {}  # event key -> event time, within the horizon
+        self._seen_order: deque[tuple[int, str]] = deque()  # (time, key), to forget keys past the horizon
+        self._order_queue: deque[tuple[int, str]] = deque()  # (last activity when queued, order id)
+        self.deadlines: list[tuple[int, int, str, str]] = []  # (due, tiebreak, order, sla)
+        self.emitted: set[str] = emitted if emitted is not None else set()
+        self.stats = Stats()
+        self.price_log: list[dict[str, Any]] = []  # price changes to append to the durable log
+        self.problems: list[str] = []  # events that reference unknown things; drained by the driver
+        self._tiebreak = itertools.count()
+        self._handlers: dict[str, Callable[[Any, str, int], Iterator[Output]]] = {
+            name: getattr(self, f"_on_{name}") for name in ev.EVENT_TYPES
+        }
+
+    # driving
+    def process(self, event: Any, key: str) -> list[Output]:
+        """Apply one event; return the findings and actions it causes (deadlines included)."""
+        at = ev.epoch(event.at)
+        if key in self.seen:
+            self.stats.duplicates += 1
+            return []
+        self.seen[key] = at
+        self._seen_order.append((at, key))
+        self.stats.processed += 1
+        outputs: list[Output] = []
+        if self.watermark is None or at > self.watermark:  # time moves first: deadlines before this event fire
+            self.watermark = at
+            outputs.extend(self.advance(at))
+        elif at < self.watermark:
+            self.stats.late += 1
+        outputs.extend(self._handlers[event.type](event, key, at))
+        if self.stats.processed % 1000 == 0:
+            self._evict()
+        return outputs
+
+    def advance(self, now: int) -> list[Output]:
+        """Fire every deadline that ``now`` (minus the allowed lateness) has passed."""
+        outputs: list[Output] = []
+        cutoff = now - self.lateness
+        while self.deadlines and self.deadlines[0][0] <= cutoff:
+            due, _, order_id, sla = heapq.heappop(self.deadlines)
+            order = self.orders.get(order_id)
+            if order is None or sla not in order.open_slas:
+                continue  # resolved in time
+            started, started_by = order.open_slas.pop(sla)
+            order.done_slas += (sla,)
+            outputs.extend(self._judge_sla(order, sla, due - started, False, started_by, started, due))
+        return outputs
+
+    # facts to findings
+    def _emit(self, kind: str, subject_key: str, platform: str, facts: dict[str, Any], *,
+              event: str, deadline: int | None = None, breached: int | None = None,
+              product: str | None = None) -> Iterator[Output]:
+        subject = Subject(kind, subject_key, product, platform, subject_key, facts, file=self.source,
+                          text={"event": event, "deadline": iso(deadline) if deadline is not None else None,
+                                "breached_at": iso(breached) if breached is not None else None})
+        for rule in self.engine.fired(kind, platform, facts):
+            for action in rule.actions:  # state effects apply on every pass, a rebuild included
+                if action == "close_order" and kind == "order_sla":
+                    order = self.orders.get(str(facts["order"]))
+                    if order is not None:
+                        order.closed = True
+            key = f"{rule.id}|{subject_key}"
+            if key in self.emitted:
+                continue  # emitted before (this run, or before a restart): never twice
+            self.emitted.add(key)
+            finding = self.builder.build(rule, subject)
+            self.stats.findings += 1
+            yield key, finding.to_dict(), finding
+            for action in rule.actions:
+                self.stats.actions += 1
+                yield f"{action}|{subject_key}", {"action": action, "subject": subject_key, "rule": rule.id,
+                                                  "at": iso(breached if breached is not None else self.watermark or 0)}, None
+
+    def _start(self, order: Order, sla: str, at: int, key: str) -> None:
+        if sla in order.open_slas or sla in order.done_slas:
+            return
+        order.open_slas[sla] = (at, key)
+        limit = self.limits.get((sla, order.platform))
+        if limit is not None:
+            heapq.heappush(self.deadlines, (at + limit + 1, next(self._tiebreak), order.id, sla))
+
+    def _resolve(self, order: Order, sla: str, at: int) -> Iterator[Output]:
+        if sla not in order.open_slas:
+            return
+        started, started_by = order.open_slas.pop(sla)
+        order.done_slas += (sla,)
+        limit = self.limits.get((sla, order.platform))
+        deadline = started + limit if limit is not None else None
+        breached = deadline + 1 if deadline is not None and at > deadline else None
+        yield from self._judge_sla(order, sla, at - started, True, started_by, started, breached)
+
+    def _judge_sla(self, order: Order, sla: str, elapsed: int, resolved: bool, started_by: str,
+                   started: int, breached: int | None) -> Iterator[Output]:
+        limit = self.limits.get((sla, order.platform))
+        deadline = started + limit if limit is not None else None
+        facts = {"platform": order.platform, "sla": sla, "elapsed_seconds": elapsed, "resolved": resolved,
+                 "order": order.id, "limit": iso(deadline) if deadline is not None else "?"}
+        yield from self._emit("order_sla", f"order:{order.id}/{sla}", order.platform, facts, event=started_by,
+                              deadline=deadline, breached=breached, product=order.product)
+
+    def _problem(self, message: str) -> None:
+        self.stats.errors += 1
+        self.problems.append(message)
+
+    def is_duplicate(self, key: str) -> bool:
+        return key in self.seen
+
+    def _order(self, event: Any) -> Order | None:
+        order = self.orders.get(event.order)
+        if order is None:
+            self._problem(f"{event.type} for unknown order {event.order!r} (never created, or idle past the horizon)")
+        else:
+            order.last_at = max(order.last_at, ev.epoch(event.at))
+        return order
+
+    def _evict(self) -> None:
+        """Forget what no rule can still need: orders idle past the horizon and old event identities.
+
+        Both queues are in (roughly) time order, so each pass only touches what it removes.
+        """
+        if self.watermark is None:
+            return
+        cutoff = self.watermark - self.horizon
+        while self._seen_order and self._seen_order[0][0] < cutoff:
+            _, key = self._seen_order.popleft()
+            if self.seen.get(key, cutoff) < cutoff:
+                del self.seen[key]
+        while self._order_queue and self._order_queue[0][0] < cutoff:
+            _, oid = self._order_queue.popleft()
+            order = self.orders.get(oid)
+            if order is None:
+                continue
+            if order.last_at < cutoff and not order.open_slas:
+                del self.orders[oid]
+                self.stats.evicted += 1
+            else:
+                self._order_queue.append((order.last_at, oid))
+
+    @staticmethod
+    def _remember(history: dict[str, deque[tuple[datetime, int]]], product: str, moment: datetime, price: int) -> None:
+        """Keep a product's marked prices of the last 7 days (and the last one before them)."""
+        points = history.setdefault(product, deque())
+        points.append((moment, price))
+        horizon = moment - REFERENCE_WINDOW
+        while len(points) > 1 and points[1][0] < horizon:
+            points.popleft()
+
+    # handlers: one per event type
+    def _on_room_created(self, event: ev.RoomCreated, key: str, at: int) -> Iterator[Output]:
+        self.rooms.setdefault(event.room, Room(event.platform))
+        return iter(())
+
+    def _room(self, name: str) -> Room:
+        return self.rooms.setdefault(name, Room("wechat"))
+
+    def _on_room_started(self, event: ev.RoomStarted, key: str, at: int) -> Iterator[Output]:
+        room = self._room(event.room)
+        room.phase = "live"
+        yield from self._room_facts(event.room, room, key)
+
+    def _on_room_ended(self, event: ev.RoomEnded, key: str, at: int) -> Iterator[Output]:
+        room = self._room(event.room)
+        room.phase = "post"
+        for product in room.listed:  # a room's products expire with it (seed 三: 下播后 下架过期商品)
+            facts = {"id": event.room, "product": product, "platform": room.platform, "phase": "post",
+                     "on_sale": True, "expired": True}
+            yield from self._emit("room_product", f"room:{event.room}/product:{product}", room.platform, facts,
+                                  event=key, product=product)
+
+    def _on_product_imported(self, event: ev.ProductImported, key: str, at: int) -> Iterator[Output]:
+        self._room(event.room).listed[event.product] = None
+        return iter(())
+
+    def _on_quick_bar_added(self, event: ev.QuickBarAdded, key: str, at: int) -> Iterator[Output]:
+        room = self._room(event.room)
+        room.quick_bar[event.product] = None
+        room.listed[event.product] = None
+        yield from self._room_facts(event.room, room, key)
+
+    def _room_facts(self, name: str, room: Room, key: str) -> Iterator[Output]:
+        if room.phase == "live":
+            facts = {"id": name, "platform": room.platform, "phase": "live", "quick_bar_sku_count": len(room.quick_bar)}
+            yield from self._emit("room", f"room:{name}", room.platform, facts, event=key)
+
+    def _on_quick_bar_removed(self, event: ev.QuickBarRemoved, key: str, at: int) -> Iterator[Output]:
+        self._room(event.room).quick_bar.pop(event.product, None)
+        return iter(())
+
+    def _on_product_delisted(self, event: ev.ProductDelisted, key: str, at: int) -> Iterator[Output]:
+        room = self._room(event.room)
+        room.listed.pop(event.product, None)
+        room.quick_bar.pop(event.product, None)
+        return iter(())
+
+    def _on_price_changed(self, event: ev.PriceChanged, key: str, at: int) -> Iterator[Output]:
+        marked = self.prices.get(event.product, deque())
+        previous = marked[-1][1] if marked else None
+        facts: dict[str, Any] = {
+            "product": event.product, "platform": event.platform, "price_fen": event.price,
+            "has_operator": bool(event.operator), "has_reason": bool(event.reason),
+            "is_cut": previous is not None and event.price < previous,
+        }
+        if previous is not None:
+            facts["previous_price_fen"] = previous
+        if event.reference_price is not None:
+            facts["reference_price_fen"] = event.reference_price
+        low = self.transactions.get(event.product)
+        ceiling, basis = low.ceiling(event.at) if low is not None else (None, "无成交记录")
+        if ceiling is not None:
+            facts["reference_ceiling_fen"] = ceiling
+            facts["ceiling_basis"] = basis
+        raised = raise_in_window(list(marked), event.at)
+        if raised is not None:
+            facts["raise_in_window_bp"] = raised
+        self._remember(self.prices, event.product, event.at, event.price)
+        self.price_log.append({"event_key": key, "product": event.product, "at": event.at.isoformat(),
+                               "old_fen": previous, "new_fen": event.price, "operator": event.operator,
+                               "reason": event.reason})
+        yield from self._emit("price_change", f"product:{event.product}/price@{event.at.isoformat()}", event.platform,
+                              facts, event=key, product=event.product)
+
+    def _on_stock_changed(self, event: ev.StockChanged, key: str, at: int) -> Iterator[Output]:
+        self.stock[event.product] = event.stock
+        return iter(())
+
+    def _on_order_created(self, event: ev.OrderCreated, key: str, at: int) -> Iterator[Output]:
+        if event.order in self.orders:
+            self._problem(f"order {event.order!r} created twice; the second is ignored")
+            return
+        order = Order(event.order, event.product, event.platform, at, at)
+        self.orders[event.order] = order
+        self._order_queue.append((at, event.order))
+        if event.price is not None:
+            low = self.transactions.get(event.product)
+            if low is None:
+                low = self.transactions[event.product] = SlidingLow()
+            low.add(event.at, event.price)
+        before = self.stock.get(event.product)
+        if before is None:
+            return
+        self.stock[event.product] = max(before - event.quantity, 0)  # deducted in real time, never below zero
+        shortfall = event.quantity - before
+        if shortfall > 0:
+            facts = {"platform": event.platform, "stock_before": before, "quantity": event.quantity,
+                     "shortfall": shortfall, "product": event.product, "order": event.order}
+            yield from self._emit("stock", f"order:{event.order}/stock", event.platform, facts, event=key,
+                                  product=event.product)
+            self._start(order, "oversold_refund", at, key)
+
+    def _on_oversold_detected(self, event: ev.OversoldDetected, key: str, at: int) -> Iterator[Output]:
+        order = self._order(event)
+        if order is not None:
+            self._start(order, "oversold_refund", at, key)
+        return iter(())
+
+    def _on_refund_issued(self, event: ev.RefundIssued, key: str, at: int) -> Iterator[Output]:
+        order = self._order(event)
+        if order is not None:
+            yield from self._resolve(order, "oversold_refund", at)
+
+    def _on_address_change_requested(self, event: ev.AddressChangeRequested, key: str, at: int) -> Iterator[Output]:
+        order = self._order(event)
+        if order is not None:
+            facts = {"platform": order.platform, "sla": "address_change", "elapsed_seconds": at - order.created_at,
+                     "resolved": True, "order": order.id, "limit": "?"}
+            limit = self.limits.get(("address_change", order.platform))
+            if limit is not None:
+                facts["limit"] = iso(order.created_at + limit)
+            yield from self._emit("order_sla", f"order:{order.id}/address_change@{iso(at)}", order.platform, facts,
+                                  event=key, product=order.product)
+
+    def _on_shipped(self, event: ev.Shipped, key: str, at: int) -> Iterator[Output]:
+        order = self._order(event)
+        if order is not None and order.shipped_at is None:
+            order.shipped_at = at
+        return iter(())
+
+    def _on_interception_requested(self, event: ev.InterceptionRequested, key: str, at: int) -> Iterator[Output]:
+        order = self._order(event)
+        if order is not None and order.shipped_at is not None:
+            facts = {"platform": order.platform, "sla": "interception", "elapsed_seconds": at - order.shipped_at,
+                     "resolved": True, "order": order.id, "limit": "?"}
+            limit = self.limits.get(("interception", order.platform))
+            if limit is not None:
+                facts["limit"] = iso(order.shipped_at + limit)
+            yield from self._emit("order_sla", f"order:{order.id}/interception@{iso(at)}", order.platform, facts,
+                                  event=key, product=order.product)
+
+    def _on_order_flagged_abnormal(self, event: ev.OrderFlaggedAbnormal, key: str, at: int) -> Iterator[Output]:
+        order = self._order(event)
+        if order is not None and not order.closed:
+            self._start(order, "abnormal_handling", at, key)
+        return iter(())
+
+    def _on_order_handled(self, event: ev.OrderHandled, key: str, at: int) -> Iterator[Output]:
+        order = self._order(event)
+        if order is not None:
+            yield from self._resolve(order, "abnormal_handling", at)
+
+    def _on_order_closed(self, event: ev.OrderClosed, key: str, at: int) -> Iterator[Output]:
+        order = self._order(event)
+        if order is not None:
+            order.closed = True
+            yield from self._resolve(order, "abnormal_handling", at)
+

@@ -1,0 +1,150 @@
+"""Durable monitor state in SQLite: the event log, emitted findings, the input position, and the
+append-only, hash-chained price-change log.
+
+The monitor is event-sourced: its in-memory state (orders, rooms, stock, pending deadlines) is a
+pure function of the stored events, so a restart rebuilds it by replaying the log. Events, the
+findings they caused and the input offset are committed in one transaction, so a crash loses at
+most an uncommitted batch, which is read again from the input on restart; nothing is counted or
+printed twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY, key TEXT NOT NULL, body TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS findings (key TEXT PRIMARY KEY, event_seq INTEGER, body TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS price_log (
+    seq INTEGER PRIMARY KEY, event_key TEXT NOT NULL UNIQUE, product TEXT NOT NULL, at TEXT NOT NULL,
+    old_fen INTEGER, new_fen INTEGER NOT NULL, operator TEXT, reason TEXT,
+    prev_hash TEXT NOT NULL, hash TEXT NOT NULL
+);
+CREATE TRIGGER IF NOT EXISTS price_log_no_update BEFORE UPDATE ON price_log
+    BEGIN SELECT RAISE(ABORT, 'price_log is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS price_log_no_delete BEFORE DELETE ON price_log
+    BEGIN SELECT RAISE(ABORT, 'price_log is append-only'); END;
+"""
+GENESIS = "0" * 64
+_PRICE_FIELDS = ("event_key", "product", "at", "old_fen", "new_fen", "operator", "reason")
+
+
+def entry_hash(prev_hash: str, entry: dict[str, Any]) -> str:
+    """Hash of one price-log entry, chained to the previous entry's hash."""
+    canonical = json.dumps([prev_hash] + [entry[f] for f in _PRICE_FIELDS], ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class AuditProblem:
+    seq: int
+    message: str
+
+
+class Store:
+    """One SQLite file; writes are batched and committed together with the input position."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = str(path)
+        self.db = sqlite3.connect(self.path, isolation_level=None)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.execute("PRAGMA cache_size=-8192")  # 8 MB: appends need few pages
+        self.db.executescript(SCHEMA)
+        self._events: list[tuple[int, str, str]] = []
+        self._findings: list[tuple[str, int, str]] = []
+        self._prices: list[tuple[Any, ...]] = []
+        row = self.db.execute("SELECT hash FROM price_log ORDER BY seq DESC LIMIT 1").fetchone()
+        self._last_hash = row[0] if row else GENESIS
+        self.next_seq = (self.db.execute("SELECT MAX(seq) FROM events").fetchone()[0] or 0) + 1
+
+    def close(self) -> None:
+        self.db.close()
+
+    # reading, for a restart
+    def stored_events(self) -> Iterator[tuple[int, str, str]]:
+        yield from self.db.execute("SELECT seq, key, body FROM events ORDER BY seq")
+
+    def emitted_keys(self) -> set[str]:
+        return {row[0] for row in self.db.execute("SELECT key FROM findings")}
+
+    def findings(self) -> list[dict[str, Any]]:
+        return [json.loads(row[0]) for row in self.db.execute("SELECT body FROM findings ORDER BY event_seq, rowid")]
+
+    def meta(self, name: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
+        return row[0] if row else None
+
+    # writing, batched
+    def add_event(self, key: str, body: str) -> int:
+        seq = self.next_seq
+        self.next_seq += 1
+        self._events.append((seq, key, body))
+        return seq
+
+    def add_finding(self, key: str, event_seq: int, body: dict[str, Any]) -> None:
+        self._findings.append((key, event_seq, json.dumps(body, ensure_ascii=False)))
+
+    def add_price_change(self, entry: dict[str, Any]) -> None:
+        digest = entry_hash(self._last_hash, entry)
+        self._prices.append(tuple(entry[f] for f in _PRICE_FIELDS) + (self._last_hash, digest))
+        self._last_hash = digest
+
+    def commit(self, meta: dict[str, str]) -> None:
+        """Write the batch and the input position atomically."""
+        cursor = self.db.cursor()
+        cursor.execute("BEGIN")
+        try:
+            cursor.executemany("INSERT INTO events (seq, key, body) VALUES (?, ?, ?)", self._events)
+            cursor.executemany("INSERT OR IGNORE INTO findings (key, event_seq, body) VALUES (?, ?, ?)", self._findings)
+            cursor.executemany(
+                "INSERT INTO price_log (event_key, product, at, old_fen, new_fen, operator, reason, prev_hash, hash)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", self._prices)
+            cursor.executemany("INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)", meta.items())
+            cursor.execute("COMMIT")
+        except BaseException:
+            cursor.execute("ROLLBACK")
+            raise
+        self._events.clear()
+        self._findings.clear()
+        self._prices.clear()
+
+
+def verify_price_log(path: str | Path) -> tuple[int, list[AuditProblem]]:
+    """Walk the price log's hash chain; report every edited, inserted or deleted entry."""
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        rows = db.execute(
+            "SELECT seq, event_key, product, at, old_fen, new_fen, operator, reason, prev_hash, hash FROM price_log ORDER BY seq"
+        ).fetchall()
+        changes = [row[0] for row in db.execute(
+            "SELECT key FROM events WHERE json_extract(body, '$.type') = 'price_changed' ORDER BY seq")]
+    finally:
+        db.close()
+    problems: list[AuditProblem] = []
+    expected_prev = GENESIS
+    last_seq = 0
+    for row in rows:
+        seq = row[0]
+        entry = dict(zip(_PRICE_FIELDS, row[1:8]))
+        prev_hash, stored = row[8], row[9]
+        if seq != last_seq + 1:
+            problems.append(AuditProblem(seq, f"entries {last_seq + 1}..{seq - 1} are missing (deleted)"))
+        if prev_hash != expected_prev:
+            problems.append(AuditProblem(seq, "links to a different previous entry (an entry before it was deleted or replaced)"))
+        if entry_hash(prev_hash, entry) != stored:
+            problems.append(AuditProblem(seq, "content does not match its hash (edited)"))
+        expected_prev = stored
+        last_seq = seq
+    logged = {row[1] for row in rows}
+    for key in changes:  # the event log names every price change; the tail of the chain cannot hide
+        if key not in logged:
+            problems.append(AuditProblem(last_seq + 1, f"the price change of event {key} is missing from the log (deleted)"))
+    return len(rows), problems

@@ -1,0 +1,125 @@
+"""State survives a killed process; the price-change log is tamper-evident."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+from make_events import generate  # noqa: E402
+
+from guard.cli import main  # noqa: E402
+
+GUARD = [sys.executable, "-c", "import sys; from guard.cli import run; sys.argv[0] = 'guard'; run()"]
+
+
+def replay_command(events: Path, db: Path) -> list[str]:
+    return GUARD + ["monitor", "replay", str(events), "--db", str(db), "--batch", "200",
+                    "--until", "2026-12-31T00:00:00+08:00"]
+
+
+def stored(db: Path) -> tuple[list[str], list[str]]:
+    with sqlite3.connect(db) as conn:
+        keys = [row[0] for row in conn.execute("SELECT key FROM events ORDER BY seq")]
+        findings = [row[0] for row in conn.execute("SELECT key FROM findings ORDER BY key")]
+    return keys, findings
+
+
+@pytest.mark.slow
+def test_killed_process_restarts_without_losing_or_repeating(tmp_path: Path) -> None:
+    events = tmp_path / "events.jsonl"
+    events.write_text("\n".join(generate(30000, seed=5)) + "\n", encoding="utf-8")
+    clean_db, db = tmp_path / "clean.db", tmp_path / "killed.db"
+    clean = subprocess.run(replay_command(events, clean_db), capture_output=True, text=True, timeout=300)
+    assert clean.returncode in (1, 2), clean.stderr
+
+    first = subprocess.Popen(replay_command(events, db), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:  # kill it once part of the stream is committed
+        time.sleep(0.05)
+        if db.exists():
+            try:
+                with sqlite3.connect(db, timeout=1) as conn:
+                    if conn.execute("SELECT COUNT(*) FROM events").fetchone()[0] >= 5000:
+                        break
+            except sqlite3.OperationalError:
+                continue
+    assert first.poll() is None, "the replay finished before it could be killed"
+    first.send_signal(signal.SIGKILL)
+    out_first, _ = first.communicate()
+    keys_at_kill, _ = stored(db)
+    assert 5000 <= len(keys_at_kill) < 30000
+
+    second = subprocess.run(replay_command(events, db), capture_output=True, text=True, timeout=300)
+    assert second.returncode in (1, 2), second.stderr
+    assert stored(db) == stored(clean_db)  # every event once, every finding and action once
+    keys, _ = stored(db)
+    assert len(keys) == len(set(keys))
+    printed = [json.loads(line) for line in (out_first + second.stdout).splitlines()]
+    expected = [json.loads(line) for line in clean.stdout.splitlines()]
+    assert printed == expected  # nothing printed twice, nothing missing
+    assert any(item.get("rule") == "ORDER-001" for item in expected)  # pending deadlines were enforced
+
+
+def price_db(tmp_path: Path) -> Path:
+    events = tmp_path / "prices.jsonl"
+    lines = [
+        {"type": "price_changed", "at": f"2026-11-26T20:0{i}:00+08:00", "product": "P1", "price": str(100 - i),
+         "operator": "amy", "reason": "直播让利"} for i in range(5)
+    ]
+    events.write_text("\n".join(json.dumps(line, ensure_ascii=False) for line in lines) + "\n", encoding="utf-8")
+    db = tmp_path / "state.db"
+    assert main(["monitor", "replay", str(events), "--db", str(db)]) == 0
+    return db
+
+
+def tamper(db: Path, statement: str) -> None:
+    with sqlite3.connect(db) as conn:
+        conn.execute("DROP TRIGGER price_log_no_update")
+        conn.execute("DROP TRIGGER price_log_no_delete")
+        conn.execute(statement)
+
+
+def test_intact_log_verifies(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["audit", "verify", "--db", str(price_db(tmp_path))]) == 0
+    assert "5 price-log entries checked, 0 problems" in capsys.readouterr().err
+
+
+def test_log_refuses_edits_in_place(tmp_path: Path) -> None:
+    with sqlite3.connect(price_db(tmp_path)) as conn, pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        conn.execute("UPDATE price_log SET new_fen = 1 WHERE seq = 2")
+
+
+@pytest.mark.parametrize(
+    ("statement", "expected"),
+    [
+        ("UPDATE price_log SET new_fen = 1 WHERE seq = 3", "entry 3: content does not match its hash (edited)"),
+        ("DELETE FROM price_log WHERE seq = 2", "entry 3: entries 2..2 are missing (deleted)"),
+        ("DELETE FROM price_log WHERE seq = 5", "is missing from the log (deleted)"),
+    ],
+)
+def test_edited_or_deleted_entry_is_found(tmp_path: Path, capsys: pytest.CaptureFixture[str], statement: str,
+                                          expected: str) -> None:
+    db = price_db(tmp_path)
+    tamper(db, statement)
+    assert main(["audit", "verify", "--db", str(db)]) == 1
+    assert expected in capsys.readouterr().out
+
+
+def test_follow_reads_stdin_through_the_command(tmp_path: Path) -> None:
+    lines = "\n".join(json.dumps(e) for e in [
+        {"type": "order_created", "at": "2026-11-26T20:00:00+08:00", "order": "O1", "product": "P1"},
+        {"type": "address_change_requested", "at": "2026-11-26T23:00:00+08:00", "order": "O1"},
+    ]) + "\n"
+    done = subprocess.run(GUARD + ["monitor", "follow", "--db", str(tmp_path / "f.db")], input=lines,
+                          capture_output=True, text=True, timeout=60, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    assert done.returncode == 1, done.stderr
+    assert [json.loads(line).get("rule") for line in done.stdout.splitlines()] == ["ORDER-002", "ORDER-002"]
