@@ -239,14 +239,23 @@ class Monitor:
         breached = deadline + 1 if deadline is not None and at > deadline else None
         yield from self._judge_sla(order, sla, at - started, True, started_by, started, breached)
 
+    def _sla_facts(self, order: Order, sla: str, since: int, elapsed: int, resolved: bool) -> dict[str, Any]:
+        limit = self.limits.get((sla, order.platform))
+        return {"platform": order.platform, "sla": sla, "elapsed_seconds": elapsed, "resolved": resolved,
+                "order": order.id, "limit": iso(since + limit) if limit is not None else "?"}
+
     def _judge_sla(self, order: Order, sla: str, elapsed: int, resolved: bool, started_by: str,
                    started: int, breached: int | None) -> Iterator[Output]:
         limit = self.limits.get((sla, order.platform))
-        deadline = started + limit if limit is not None else None
-        facts = {"platform": order.platform, "sla": sla, "elapsed_seconds": elapsed, "resolved": resolved,
-                 "order": order.id, "limit": iso(deadline) if deadline is not None else "?"}
-        yield from self._emit("order_sla", f"order:{order.id}/{sla}", order.platform, facts, event=started_by,
-                              deadline=deadline, breached=breached, product=order.product)
+        yield from self._emit("order_sla", f"order:{order.id}/{sla}", order.platform,
+                              self._sla_facts(order, sla, started, elapsed, resolved), event=started_by,
+                              deadline=started + limit if limit is not None else None, breached=breached,
+                              product=order.product)
+
+    def _request(self, order: Order, sla: str, since: int, at: int, key: str) -> Iterator[Output]:
+        """A request that is only acceptable within a window after ``since`` (no timer: judged on arrival)."""
+        yield from self._emit("order_sla", f"order:{order.id}/{sla}@{iso(at)}", order.platform,
+                              self._sla_facts(order, sla, since, at - since, True), event=key, product=order.product)
 
     def _problem(self, message: str) -> None:
         self.stats.errors += 1
@@ -411,13 +420,7 @@ class Monitor:
     def _on_address_change_requested(self, event: ev.AddressChangeRequested, key: str, at: int) -> Iterator[Output]:
         order = self._order(event)
         if order is not None:
-            facts = {"platform": order.platform, "sla": "address_change", "elapsed_seconds": at - order.created_at,
-                     "resolved": True, "order": order.id, "limit": "?"}
-            limit = self.limits.get(("address_change", order.platform))
-            if limit is not None:
-                facts["limit"] = iso(order.created_at + limit)
-            yield from self._emit("order_sla", f"order:{order.id}/address_change@{iso(at)}", order.platform, facts,
-                                  event=key, product=order.product)
+            yield from self._request(order, "address_change", order.created_at, at, key)
 
     def _on_shipped(self, event: ev.Shipped, key: str, at: int) -> Iterator[Output]:
         order = self._order(event)
@@ -427,14 +430,8 @@ class Monitor:
 
     def _on_interception_requested(self, event: ev.InterceptionRequested, key: str, at: int) -> Iterator[Output]:
         order = self._order(event)
-        if order is not None and order.shipped_at is not None:
-            facts = {"platform": order.platform, "sla": "interception", "elapsed_seconds": at - order.shipped_at,
-                     "resolved": True, "order": order.id, "limit": "?"}
-            limit = self.limits.get(("interception", order.platform))
-            if limit is not None:
-                facts["limit"] = iso(order.shipped_at + limit)
-            yield from self._emit("order_sla", f"order:{order.id}/interception@{iso(at)}", order.platform, facts,
-                                  event=key, product=order.product)
+        if order is not None and order.shipped_at is not None:  # before shipment there is nothing to intercept
+            yield from self._request(order, "interception", order.shipped_at, at, key)
 
     def _on_order_flagged_abnormal(self, event: ev.OrderFlaggedAbnormal, key: str, at: int) -> Iterator[Output]:
         order = self._order(event)
