@@ -279,11 +279,16 @@ def product_facts(product: Product, merchant: Merchant | None, today: date) -> d
         "awaiting_review": product.audit_status != "approved",
         "health_food_statement": HEALTH_FOOD_STATEMENT in product.name or HEALTH_FOOD_STATEMENT in product.description,
     }
-    _put(facts, "price2_fen", product.price2)
-    _put(facts, "cover_width", product.cover_width)
-    _put(facts, "cover_height", product.cover_height)
-    _put(facts, "stock", product.stock)
-    _put(facts, "expected_peak_sales", product.expected_peak_sales)
+    if product.price2 is not None:
+        facts["price2_fen"] = product.price2
+    if product.cover_width is not None:
+        facts["cover_width"] = product.cover_width
+    if product.cover_height is not None:
+        facts["cover_height"] = product.cover_height
+    if product.stock is not None:
+        facts["stock"] = product.stock
+    if product.expected_peak_sales is not None:
+        facts["expected_peak_sales"] = product.expected_peak_sales
     if product.stock is not None and product.expected_peak_sales:
         facts["stock_to_peak_bp"] = product.stock * 10000 // product.expected_peak_sales
     if merchant is not None:

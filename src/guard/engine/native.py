@@ -99,7 +99,9 @@ class NativeEngine(Engine):
         for field, value, members in self._tables.get((kind, platform), ()):
             if field is not None and facts.get(field) != value:
                 continue
-            hits.extend(rule for rule, predicate in members if predicate(facts))
+            for rule, predicate in members:
+                if predicate is _ALWAYS or predicate(facts):
+                    hits.append(rule)
         if len(hits) > 1:
             hits.sort(key=lambda rule: self._order[rule.id])
         return hits
