@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from contextlib import closing
 import signal
 import sqlite3
 import subprocess
@@ -27,7 +28,7 @@ def replay_command(events: Path, db: Path) -> list[str]:
 
 
 def stored(db: Path) -> tuple[list[str], list[str]]:
-    with sqlite3.connect(db) as conn:
+    with closing(sqlite3.connect(db)) as conn:
         keys = [row[0] for row in conn.execute("SELECT key FROM events ORDER BY seq")]
         findings = [row[0] for row in conn.execute("SELECT key FROM findings ORDER BY key")]
     return keys, findings
@@ -47,7 +48,7 @@ def test_killed_process_restarts_without_losing_or_repeating(tmp_path: Path) -> 
         time.sleep(0.05)
         if db.exists():
             try:
-                with sqlite3.connect(db, timeout=1) as conn:
+                with closing(sqlite3.connect(db, timeout=1)) as conn:
                     if conn.execute("SELECT COUNT(*) FROM events").fetchone()[0] >= 5000:
                         break
             except sqlite3.OperationalError:
@@ -82,7 +83,7 @@ def price_db(tmp_path: Path) -> Path:
 
 
 def tamper(db: Path, statement: str) -> None:
-    with sqlite3.connect(db) as conn:
+    with closing(sqlite3.connect(db)) as conn, conn:
         conn.execute("DROP TRIGGER price_log_no_update")
         conn.execute("DROP TRIGGER price_log_no_delete")
         conn.execute(statement)
@@ -94,7 +95,7 @@ def test_intact_log_verifies(tmp_path: Path, capsys: pytest.CaptureFixture[str])
 
 
 def test_log_refuses_edits_in_place(tmp_path: Path) -> None:
-    with sqlite3.connect(price_db(tmp_path)) as conn, pytest.raises(sqlite3.IntegrityError, match="append-only"):
+    with closing(sqlite3.connect(price_db(tmp_path))) as conn, pytest.raises(sqlite3.IntegrityError, match="append-only"):
         conn.execute("UPDATE price_log SET new_fen = 1 WHERE seq = 2")
 
 
