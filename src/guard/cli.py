@@ -16,14 +16,14 @@ from datetime import datetime
 from guard.check import check_catalog
 from guard.engine import ENGINES, make_engine
 from guard.errors import GuardError
-from guard.findings import Report, Summary
+from guard.findings import Finding, Report, Summary
 from guard.io.catalog import load_catalog
 from guard.model import CHINA_TZ
 from guard.perf import gc_paused
 from guard.report import FORMATS, RENDERERS
 from guard.report.text import summary_line
 from guard.rules.loader import RuleSet, load_rules
-from guard.rules.schema import PLATFORMS, TIERS
+from guard.rules.schema import PLATFORMS
 
 FAIL_LEVELS = ("severe", "general", "minor", "never")
 # Objects that the command-line process keeps until it exits: freeing a 100,000-product catalog
@@ -156,7 +156,7 @@ def _run_lint(args: argparse.Namespace) -> int:
     if not args.scripts:
         print("guard: give script files, - for stdin, or --follow", file=sys.stderr)
         return 2
-    findings = []
+    findings: list[Finding] = []
     lines = 0
     for name in args.scripts:
         text = sys.stdin.read() if name == "-" else read_script(name)
@@ -236,10 +236,11 @@ def _run_rules(args: argparse.Namespace) -> int:
             print(f"{rule.id:<12} {rule.tier:<8} {rule.topic:<14} {','.join(rule.platforms):<20} {rule.name}")
         return 0
     if args.rules_command == "show":
-        rule = ruleset.by_id.get(args.rule_id)
-        if rule is None:
+        shown = ruleset.by_id.get(args.rule_id)
+        if shown is None:
             print(f"guard: no rule {args.rule_id}", file=sys.stderr)
             return 2
+        rule = shown
         print(f"{rule.id} {rule.name}\n  topic: {rule.topic}\n  tier: {rule.tier}\n  platforms: {', '.join(rule.platforms)}")
         print(f"  applies to: {rule.applies_to}\n  when: {rule.spec.when}")
         for platform, params in rule.params.items():

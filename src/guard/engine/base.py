@@ -21,6 +21,3 @@ class Engine(ABC):
     @abstractmethod
     def fired(self, kind: str, platform: str, facts: Mapping[str, FactValue]) -> list[Rule]:
         """Every rule of ``kind`` for ``platform`` whose condition holds on ``facts``, each once."""
-
-    def close(self) -> None:
-        """Release engine resources (no-op by default)."""

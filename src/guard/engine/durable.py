@@ -140,8 +140,8 @@ class DurableEngine(Engine):
             self._fields[kind] = frozenset(fields)
         for platform in sorted({p for r in ruleset.rules for p in r.platforms}):
             definition = compile_ruleset(ruleset, platform)
-            for rule_name, rule in definition.items():
-                rule["run"] = self._action(rule_name)
+            for rule_name, compiled in definition.items():
+                compiled["run"] = self._action(rule_name)
             name = f"guard_{platform}_{ruleset.digest}_{instance}"
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", DeprecationWarning)

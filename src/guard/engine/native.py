@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable, Mapping
+from typing import Any
 
 from guard.engine.base import Engine
 from guard.facts import FactValue
@@ -12,7 +13,7 @@ from guard.rules.loader import Rule, RuleSet
 
 Predicate = Callable[[Mapping[str, FactValue]], bool]
 
-_BINARY: dict[str, Callable[[object, object], bool]] = {
+_BINARY: dict[str, Callable[[Any, Any], bool]] = {
     "eq": operator.eq,
     "ne": operator.ne,
     "gt": operator.gt,

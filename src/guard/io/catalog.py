@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -89,7 +90,7 @@ def parse_records(items: Iterable[ReadItem], catalog: Catalog | None = None) -> 
             catalog.rejected += 1
             continue
         path = f"{item.file} {item.location}"
-        key = getattr(model, "id")
+        key: str = model.id  # type: ignore[attr-defined]
         if item.kind == "product":
             if key in seen_products:
                 catalog.problems.append(InputProblem(
