@@ -7,12 +7,11 @@ from datetime import date, datetime
 from typing import Any
 
 import pytest
+from conftest import NOW
 
 import guard
 from guard.facts import add_working_days, raise_in_window, reference_ceiling, text_width
 from guard.model import CHINA_TZ
-
-from conftest import NOW
 
 MERCHANT = {"mode": "self_operated", "enterprise_verified": True,
             "mini_program_categories": ["apparel", "health_food", "cross_border", "food", "prepackaged_food"]}

@@ -6,13 +6,12 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import NOW
 from openpyxl import Workbook
 
 from guard import check_files
 from guard.errors import InputFileError
 from guard.io.catalog import load_catalog
-
-from conftest import NOW
 
 PRODUCT = {"id": "P1", "category": "apparel", "name": "纯棉圆领T恤", "price": "59.00"}
 

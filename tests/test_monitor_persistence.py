@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import os
-from contextlib import closing
 import signal
 import sqlite3
 import subprocess
 import sys
 import time
+from contextlib import closing
 from pathlib import Path
 
 import pytest

@@ -11,80 +11,16 @@ from typing import Any
 from guard.engine import Engine, make_engine
 from guard.errors import InputProblem
 from guard.facts import Subject, product_facts, promotion_facts, room_subjects
-from guard.findings import Finding, Report, SourceRef, Summary, Template
+from guard.findings import Finding, FindingBuilder, Report, Summary
 from guard.io.catalog import Catalog, load_catalog, parse_records
 from guard.io.readers import RawRecord
+from guard.lint import field_hits, text_subjects
 from guard.model import CHINA_TZ, LiveRoom, Merchant, Product, Promotion
 from guard.perf import gc_paused
-from guard.rules.loader import FROM_TERM, Rule, RuleSet, default_rules, load_rules
-from guard.lint import field_hits, text_subjects
+from guard.rules.loader import RuleSet, default_rules, load_rules
 from guard.text.matcher import Matcher, bundled_matcher
 
 TEXT_FIELDS = ("name", "description")
-
-
-class FindingBuilder:
-    """Renders a fired rule on a subject into a Finding, in one language."""
-
-    def __init__(self, ruleset: RuleSet, lang: str = "zh") -> None:
-        if lang not in ("zh", "en"):
-            raise ValueError(f"lang must be zh or en, got {lang!r}")
-        self.ruleset = ruleset
-        self.lang = lang
-        self._sources: dict[str, tuple[SourceRef, ...]] = {}
-        self._templates: dict[str, tuple[Template, Template]] = {}
-
-    def templates(self, rule: Rule) -> tuple[Template, Template]:
-        compiled = self._templates.get(rule.id)
-        if compiled is None:
-            compiled = (Template(getattr(rule.message, self.lang)), Template(getattr(rule.fix, self.lang)))
-            self._templates[rule.id] = compiled
-        return compiled
-
-    def sources(self, rule: Rule) -> tuple[SourceRef, ...]:
-        refs = self._sources.get(rule.id)
-        if refs is None:
-            refs = tuple(
-                SourceRef(c.source, self.ruleset.sources[c.source].title, c.section, c.confidence,
-                          self.ruleset.sources[c.source].url)
-                for c in rule.cite
-            )
-            self._sources[rule.id] = refs
-        return refs
-
-    def build(self, rule: Rule, subject: Subject) -> Finding:
-        params = rule.params[subject.platform]
-        message, fix = self.templates(rule)
-        tier = str(subject.facts["term_tier"]) if rule.tier == FROM_TERM else rule.tier
-        penalty = self.ruleset.penalties[tier][subject.platform]
-        text = subject.text
-        return Finding(
-            rule=rule.id,
-            name=rule.name,
-            topic=rule.topic,
-            tier=tier,
-            penalty=getattr(penalty, self.lang),
-            platform=subject.platform,
-            product=subject.product,
-            subject=subject.key,
-            path=subject.path,
-            message=message.render(subject.facts, params),
-            fix=fix.render(subject.facts, params),
-            sources=self.sources(rule),
-            file=subject.file,
-            configurable_default=rule.low_confidence,
-            start=text.get("start"),
-            end=text.get("end"),
-            line=text.get("line"),
-            column=text.get("column"),
-            matched=text.get("matched"),
-            term=text.get("term"),
-            family=text.get("family"),
-            event=text.get("event"),
-            deadline=text.get("deadline"),
-            breached_at=text.get("breached_at"),
-            actions=rule.actions,
-        )
 
 
 def _resolve_merchant(product: Product, merchants: Mapping[str, Merchant]) -> tuple[Merchant | None, str | None]:

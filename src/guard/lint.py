@@ -14,7 +14,7 @@ from typing import Any
 from guard.engine import Engine, make_engine
 from guard.errors import InputFileError
 from guard.facts import Subject
-from guard.findings import Finding, Report, Summary
+from guard.findings import Finding, FindingBuilder, Report, Summary
 from guard.rules.loader import RuleSet, default_rules
 from guard.taxonomy import taxonomy
 from guard.text.matcher import Hit, Matcher, bundled_matcher
@@ -104,8 +104,6 @@ class Linter:
     """Lints texts with one rule set and engine; reusable and cheap per call."""
 
     def __init__(self, *, rules: RuleSet | None = None, engine: Engine | str | None = None, lang: str = "zh") -> None:
-        from guard.check import FindingBuilder
-
         self.ruleset = rules if rules is not None else default_rules()
         self.engine = engine if isinstance(engine, Engine) else make_engine(self.ruleset, engine)
         self.builder = FindingBuilder(self.ruleset, lang)

@@ -31,7 +31,7 @@ from typing import Any
 
 from guard.engine import Engine
 from guard.facts import REFERENCE_WINDOW, Subject, raise_in_window
-from guard.findings import Finding
+from guard.findings import Finding, FindingBuilder
 from guard.model import CHINA_TZ
 from guard.monitor import events as ev
 from guard.rules.ir import All, Cmp
@@ -133,8 +133,6 @@ class Monitor:
 
     def __init__(self, ruleset: RuleSet, engine: Engine, *, lang: str = "zh", lateness: int = 0,
                  horizon: int = DEFAULT_HORIZON, emitted: set[str] | None = None, source: str = "<events>") -> None:
-        from guard.check import FindingBuilder
-
         self.ruleset = ruleset
         self.engine = engine
         self.builder = FindingBuilder(ruleset, lang)

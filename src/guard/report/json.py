@@ -6,7 +6,6 @@ import json
 
 from guard.findings import Finding, Report, SourceRef
 
-
 _SOURCES: dict[tuple[SourceRef, ...], str] = {}
 
 

@@ -7,10 +7,10 @@ file is executed: conditions are data, compiled to the IR in ``guard.rules.ir``.
 from __future__ import annotations
 
 import hashlib
-from functools import cache
 import string
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 

@@ -29,6 +29,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+
 import ahocorasick
 
 from guard.data import data_dir, load_yaml
