@@ -90,6 +90,13 @@ def _parser() -> argparse.ArgumentParser:
     verify = audit_sub.add_parser("verify", help="verify the price-change log's hash chain")
     verify.add_argument("--db", default="guard-monitor.db")
 
+    serve = sub.add_parser("serve", help="serve checks and linting over HTTP (JSON)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8080)
+    serve.add_argument("--engine", choices=ENGINES)
+    serve.add_argument("--config", metavar="FILE")
+    serve.add_argument("--max-body", type=int, default=10 * 1024 * 1024, metavar="BYTES")
+
     rules = sub.add_parser("rules", help="list, explain and test the rules")
     rules_sub = rules.add_subparsers(dest="rules_command", required=True)
     listing = rules_sub.add_parser("list", help="one line per rule")
@@ -227,6 +234,23 @@ def _run_audit(args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
+def _run_serve(args: argparse.Namespace) -> int:
+    import logging
+
+    from guard.server import Service, make_server
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
+    service = Service(load_rules(config=args.config), args.engine)
+    server = make_server(args.host, args.port, service, args.max_body)
+    print(f"guard: serving on http://{args.host}:{server.server_port} (engine {service.engine.name}); Ctrl-C stops",
+          file=sys.stderr)
+    try:
+        server.serve_forever()
+    finally:
+        server.server_close()
+    return 0
+
+
 def _run_rules(args: argparse.Namespace) -> int:
     ruleset = load_rules(config=args.config)
     if args.rules_command == "list":
@@ -289,6 +313,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run_monitor(args)
         if args.command == "audit":
             return _run_audit(args)
+        if args.command == "serve":
+            return _run_serve(args)
         return _run_rules(args)
     except (GuardError, ValueError) as exc:
         print(f"guard: {exc}", file=sys.stderr)
