@@ -124,3 +124,12 @@ def test_follow_reads_stdin_through_the_command(tmp_path: Path) -> None:
                           capture_output=True, text=True, timeout=60, env={**os.environ, "PYTHONUNBUFFERED": "1"})
     assert done.returncode == 1, done.stderr
     assert [json.loads(line).get("rule") for line in done.stdout.splitlines()] == ["ORDER-002", "ORDER-002"]
+
+
+def test_replay_progress_goes_to_stderr(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    events = tmp_path / "events.jsonl"
+    events.write_text("\n".join(generate(3000, seed=2)) + "\n", encoding="utf-8")
+    assert main(["monitor", "replay", str(events), "--db", str(tmp_path / "p.db"), "--progress", "--batch", "500"]) in (1, 2)
+    out, err = capsys.readouterr()
+    assert "%|" in err and "3000 events applied" in err
+    assert all(line.startswith("{") for line in out.splitlines())

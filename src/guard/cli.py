@@ -73,6 +73,10 @@ def _parser() -> argparse.ArgumentParser:
     replay = monitor_sub.add_parser("replay", help="replay a JSONL event file; the clock is the events' time")
     replay.add_argument("events", metavar="FILE")
     replay.add_argument("--until", metavar="ISO-TIME", help="after the file, advance the clock to this time")
+    replay_progress = replay.add_mutually_exclusive_group()
+    replay_progress.add_argument("--progress", dest="progress", action="store_true", default=None,
+                                 help="show a progress bar on stderr (default: when stderr is a terminal)")
+    replay_progress.add_argument("--no-progress", dest="progress", action="store_false")
     follow = monitor_sub.add_parser("follow", help="read events from stdin; the clock is wall time")
     follow.add_argument("--max-skew", type=int, default=300, metavar="SECONDS",
                         help="an event this far ahead of the clock is taken as happening now (default 300)")
@@ -210,7 +214,8 @@ def _run_monitor(args: argparse.Namespace) -> int:
             if args.until:
                 moment = datetime.fromisoformat(args.until)
                 until = int((moment if moment.tzinfo else moment.replace(tzinfo=CHINA_TZ)).timestamp())
-            stats = replay(session, args.events, until)
+            progress = args.progress if args.progress is not None else sys.stderr.isatty()
+            stats = replay(session, args.events, until, progress=progress)
         else:
             stats = follow(session, sys.stdin, max_skew=args.max_skew)
     finally:

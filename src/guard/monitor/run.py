@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import queue
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -117,11 +118,17 @@ def _from_epoch(seconds: int, like: Any) -> Any:
     return datetime.fromtimestamp(seconds, like.tzinfo)
 
 
-def replay(session: Session, path: str | Path, until: int | None = None) -> Stats:
+def replay(session: Session, path: str | Path, until: int | None = None, progress: bool = False) -> Stats:
     """Feed a JSONL file from where an earlier run stopped; the clock is the events' own time."""
     name = os.path.abspath(path)
     offset = int(session.store.meta(f"offset:{name}") or 0)
     number = int(session.store.meta(f"line:{name}") or 0)
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=os.path.getsize(path), initial=offset, unit="B", unit_scale=True, file=sys.stderr,
+                   mininterval=0.5, leave=False)
     with open(path, "rb") as fh:
         fh.seek(offset)
         for raw in fh:
@@ -130,6 +137,10 @@ def replay(session: Session, path: str | Path, until: int | None = None) -> Stat
             session.feed(raw, number)
             if session.uncommitted >= session.batch:
                 session.commit({f"offset:{name}": str(offset), f"line:{name}": str(number)})
+                if bar is not None:
+                    bar.update(offset - bar.n)
+    if bar is not None:
+        bar.close()
     if until is not None:
         session.advance(until)
     session.commit({f"offset:{name}": str(offset), f"line:{name}": str(number)})
