@@ -103,3 +103,13 @@ def test_origin_maps_every_kept_character(text: str) -> None:
     assert positions == sorted(set(positions))
     assert all(0 <= p < len(text) for p in positions)
     assert "".join(text[p] for p in positions).translate(fold_table()) == norm.text
+
+
+def test_cache_dir_follows_the_environment(tmp_path, monkeypatch) -> None:
+    from guard.text.segment import cache_dir
+
+    monkeypatch.setenv("GUARD_CACHE_DIR", str(tmp_path / "cache"))
+    assert cache_dir() == tmp_path / "cache" and (tmp_path / "cache").is_dir()
+    (tmp_path / "file").write_text("x", encoding="utf-8")
+    monkeypatch.setenv("GUARD_CACHE_DIR", str(tmp_path / "file" / "below"))
+    assert cache_dir() is None

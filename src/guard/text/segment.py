@@ -11,12 +11,31 @@ vanish (能美白, 公众号领资料).
 from __future__ import annotations
 
 import logging
+import os
 import re
 import threading
 from collections import OrderedDict
+from pathlib import Path
 from typing import Any
 
 BLOCK = re.compile(r"[\u4E00-\u9FD5a-zA-Z0-9+#&\._%\-]+")  # jieba 0.42.1 re_han_default
+
+
+def cache_dir() -> Path | None:
+    """guard's cache directory ($GUARD_CACHE_DIR, else $XDG_CACHE_HOME/guard or ~/.cache/guard), if writable."""
+    base = os.environ.get("GUARD_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "guard")
+    path = Path(base)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return path if os.access(path, os.W_OK) else None
+
+
+def warm() -> None:
+    """Build jieba's dictionary cache now (install steps call this), so the first lint starts fast."""
+    Segmenter().boundaries("预热")
 
 
 class Segmenter:
@@ -39,6 +58,9 @@ class Segmenter:
                     import jieba
 
                     jieba.setLogLevel(logging.WARNING)
+                    cache = cache_dir()
+                    if cache is not None:  # keep jieba's prefix-dictionary cache where /tmp cleaning won't reach
+                        jieba.dt.tmp_dir = str(cache)
                     jieba.initialize()
                     self._jieba = jieba.dt
         return self._jieba
