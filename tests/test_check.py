@@ -206,3 +206,15 @@ def test_fact_helpers() -> None:
     assert reference_ceiling([], start) == (None, "无成交记录")
     assert raise_in_window(history, start) == 2000
     assert raise_in_window(history[:1], start) is None
+
+
+def test_a_catalog_can_be_checked_twice_with_the_same_result(tmp_path) -> None:
+    from guard.io.catalog import load_catalog
+
+    path = tmp_path / "c.json"
+    path.write_text(json.dumps({"products": [{**CLEAN, "merchant": "ghost"}, {**CLEAN, "id": "P2", "cover_width": 999}],
+                                "merchants": [MERCHANT]}, ensure_ascii=False), encoding="utf-8")
+    catalog = load_catalog([path])
+    first, second = guard.check_catalog(catalog, now=NOW), guard.check_catalog(catalog, now=NOW)
+    assert first == second
+    assert (first.summary.rejected, [p.path for p in first.problems], [f.rule for f in first]) == (1, ["$.merchant"], ["LIST-007"])

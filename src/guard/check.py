@@ -34,8 +34,13 @@ def _resolve_merchant(product: Product, merchants: Mapping[str, Merchant]) -> tu
     return None, None
 
 
-def subjects(catalog: Catalog, *, platform: str | None, now: datetime, matcher: Matcher) -> Iterator[Subject]:
-    """Every subject of a catalog in input order; unresolved references become problems."""
+def subjects(catalog: Catalog, *, platform: str | None, now: datetime, matcher: Matcher,
+             problems: list[tuple[InputProblem, bool]]) -> Iterator[Subject]:
+    """Every subject of a catalog in input order.
+
+    An unresolved reference is appended to ``problems`` as (problem, whether the record was
+    rejected); the catalog itself is not changed, so it can be checked again.
+    """
     today = now.date()
     products: dict[str, Product] = {}
     for product, _, _ in catalog.products:
@@ -50,8 +55,7 @@ def subjects(catalog: Catalog, *, platform: str | None, now: datetime, matcher: 
         product = products[product.id]
         merchant, problem = _resolve_merchant(product, catalog.merchants)
         if problem:
-            catalog.problems.append(InputProblem(file, path, "$.merchant", problem, product.id))
-            catalog.rejected += 1
+            problems.append((InputProblem(file, path, "$.merchant", problem, product.id), True))
             continue
         facts = product_facts(product, merchant, today)
         yield Subject("product", f"product:{product.id}", product.id, product.platform, path, facts, file=file)
@@ -66,8 +70,7 @@ def subjects(catalog: Catalog, *, platform: str | None, now: datetime, matcher: 
         refs = promo.products or [c.product for c in promo.components]
         unknown = [pid for pid in refs if pid not in products]
         if unknown:
-            catalog.problems.append(InputProblem(file, path, "$.products", f"unknown product(s) {unknown}", promo.id))
-            catalog.rejected += 1
+            problems.append((InputProblem(file, path, "$.products", f"unknown product(s) {unknown}", promo.id), True))
             continue
         stack = by_product.get(refs[0], []) if refs else []
         facts = promotion_facts(promo, products, stack, now)
@@ -76,9 +79,9 @@ def subjects(catalog: Catalog, *, platform: str | None, now: datetime, matcher: 
     for room, file, path in catalog.rooms:
         for index, item in enumerate(room.products):
             if item.product not in products:
-                catalog.problems.append(InputProblem(
+                problems.append((InputProblem(
                     file, path, f"$.products[{index}].product",
-                    f"unknown product {item.product!r}; the room is checked without its library price", room.id))
+                    f"unknown product {item.product!r}; the room is checked without its library price", room.id), False))
         if platform is not None:
             room = room.model_copy(update={"platform": platform})
         yield from room_subjects(room, products, now, path, file)
@@ -110,15 +113,18 @@ def check_catalog(
     total = len(catalog.products) + len(catalog.promotions) + len(catalog.rooms)
     findings: list[Finding] = []
     checked_keys: set[str] = set()
-    stream = _progress(subjects(catalog, platform=platform, now=clock, matcher=bundled_matcher()), total, progress)
+    late: list[tuple[InputProblem, bool]] = []
+    stream = _progress(subjects(catalog, platform=platform, now=clock, matcher=bundled_matcher(), problems=late),
+                       total, progress)
     with gc_paused():
         for subject in stream:
             if subject.kind in ("product", "promotion", "room"):
                 checked_keys.add(subject.key)
             for rule in runner.fired(subject.kind, subject.platform, subject.facts):
                 findings.append(builder.build(rule, subject))
-    summary = Summary(read=catalog.read, checked=len(checked_keys), rejected=catalog.rejected, by_kind=catalog.by_kind)
-    return Report(tuple(findings), tuple(catalog.problems), summary, runner.name)
+    rejected = catalog.rejected + sum(1 for _, was_rejected in late if was_rejected)
+    summary = Summary(read=catalog.read, checked=len(checked_keys), rejected=rejected, by_kind=catalog.by_kind)
+    return Report(tuple(findings), (*catalog.problems, *(p for p, _ in late)), summary, runner.name)
 
 
 def check(
