@@ -218,3 +218,12 @@ def test_a_catalog_can_be_checked_twice_with_the_same_result(tmp_path) -> None:
     first, second = guard.check_catalog(catalog, now=NOW), guard.check_catalog(catalog, now=NOW)
     assert first == second
     assert (first.summary.rejected, [p.path for p in first.problems], [f.rule for f in first]) == (1, ["$.merchant"], ["LIST-007"])
+
+
+def test_findings_point_at_the_field() -> None:
+    report = run({**CLEAN, "cover_width": 900, "qualifications": QUALS[:1]}, live_rooms=[
+        {"id": "R", "phase": "pre", "products": [{"product": "P1", "room_price": "1"}], "sales_record_retention_days": 2000}])
+    assert sorted((f.rule, f.path) for f in report) == [
+        ("LIST-007", "$.products[0].cover_width"), ("QUAL-002", "$.products[0].qualifications"),
+        ("ROOM-001", "$.live_rooms[0].products[0].room_price"),
+    ]

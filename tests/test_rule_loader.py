@@ -85,6 +85,8 @@ def test_all_compiles_to_ir(tmp_path: Path) -> None:
         ({"severity": "high"}, "Extra inputs are not permitted"),
         ({"id": "room-1"}, "id"),
         ({"platform_params": {"douyin": {"other": 1}}}, "overrides no param"),
+        ({"applies_to": "text_hit", "field": "name"}, "text_hit subjects have none"),
+        ({"field": "Cover-Width"}, "field"),
     ],
 )
 def test_invalid_rule_is_an_error_naming_file_and_rule(tmp_path: Path, changes: dict, expected: str) -> None:

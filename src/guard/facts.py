@@ -201,6 +201,7 @@ class Subject:
     facts: dict[str, FactValue]
     text: dict[str, Any] = field(default_factory=dict)  # start/end/matched/family/term for text hits
     file: str | None = None
+    record: bool = True  # an input record: a rule's ``field`` extends its path (monitor subjects are not)
 
 
 @cache

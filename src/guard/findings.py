@@ -207,7 +207,7 @@ class FindingBuilder:
             platform=subject.platform,
             product=subject.product,
             subject=subject.key,
-            path=subject.path,
+            path=f"{subject.path}.{rule.field}" if rule.field and subject.record else subject.path,
             message=message.render(subject.facts, params),
             fix=fix.render(subject.facts, params),
             sources=self.sources(rule),

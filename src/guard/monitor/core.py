@@ -198,7 +198,7 @@ class Monitor:
     def _emit(self, kind: str, subject_key: str, platform: str, facts: dict[str, Any], *,
               event: str, deadline: int | None = None, breached: int | None = None,
               product: str | None = None) -> Iterator[Output]:
-        subject = Subject(kind, subject_key, product, platform, subject_key, facts, file=self.source,
+        subject = Subject(kind, subject_key, product, platform, subject_key, facts, file=self.source, record=False,
                           text={"event": event, "deadline": iso(deadline) if deadline is not None else None,
                                 "breached_at": iso(breached) if breached is not None else None})
         for rule in self.engine.fired(kind, platform, facts):

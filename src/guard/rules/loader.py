@@ -25,6 +25,7 @@ from guard.rules.schema import PLATFORMS, TIERS, Citation, RuleSpec, Text
 
 _FORMATTER = string.Formatter()
 FROM_TERM = "from_term"  # a text_hit rule whose tier is the lexicon entry's tier
+MODEL_KINDS = ("product", "promotion", "room", "room_product")  # subjects that are input records
 FORMAT_SPECS = ("", "yuan", "bp")
 
 
@@ -54,6 +55,7 @@ class Rule:
     tier: str
     platforms: tuple[str, ...]
     applies_to: str
+    field: str | None
     message: Text
     fix: Text
     cite: tuple[Citation, ...]
@@ -225,6 +227,8 @@ def _rule_from_spec(spec: RuleSpec, path: Path, sources: Mapping[str, Source], o
         raise RuleFileError(str(path), message, spec.id)
 
     schema = schemas()[spec.applies_to]
+    if spec.field is not None and spec.applies_to not in MODEL_KINDS:
+        fail(f"field names an input field; {spec.applies_to} subjects have none")
     if spec.tier == FROM_TERM and spec.applies_to != "text_hit":
         fail("tier from_term is only for text_hit rules (the tier comes from the lexicon entry)")
     for cite in spec.cite:
@@ -272,6 +276,7 @@ def _rule_from_spec(spec: RuleSpec, path: Path, sources: Mapping[str, Source], o
         tier=overrides.get("tiers", {}).get(spec.id, spec.tier),
         platforms=tuple(spec.platforms),
         applies_to=spec.applies_to,
+        field=spec.field,
         message=spec.message,
         fix=spec.fix,
         cite=tuple(spec.cite),

@@ -48,6 +48,7 @@ class RuleSpec(_Strict):
     tier: Literal[TIERS + ("from_term",)]  # type: ignore[valid-type]
     platforms: list[Literal[PLATFORMS]] = list(PLATFORMS)  # type: ignore[valid-type]
     applies_to: Literal[KINDS]  # type: ignore[valid-type]
+    field: str | None = Field(default=None, pattern=r"^[a-z_][a-z0-9_]*$")  # the input field a finding points at
     when: dict[str, Any]
     params: dict[str, Scalar] = {}
     platform_params: dict[Literal[PLATFORMS], dict[str, Scalar]] = {}  # type: ignore[valid-type]
