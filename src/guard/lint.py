@@ -126,7 +126,7 @@ class Linter:
 
     def text(self, text: str, *, category: str | None = None, platform: str = "wechat",
              file: str | None = None) -> Report:
-        """Lint a whole script line by line; offsets are code points into ``text``."""
+        """Lint a whole script in one pass; offsets are code points into ``text``, lines and columns 1-based."""
         findings = self.findings(text_subjects(
             text, platform=platform, category=_check_category(category), path="$", key=file or "text",
             file=file, matcher=self.matcher,
