@@ -347,6 +347,9 @@ def _stacked_price(base: int, promotions: list[Promotion]) -> int:
 
 
 REFERENCE_WINDOW = timedelta(days=7)
+WINDOW_LOW = "7日内最低成交价"  # how a reference ceiling was found (shown in messages)
+LAST_PRICE = "最近一次成交价"
+NO_HISTORY = "无成交记录"
 PRICE_CUTTING = ("direct_discount", "coupon", "tiered_quantity")
 
 
@@ -355,10 +358,10 @@ def reference_ceiling(history: list[tuple[datetime, int]], start: datetime) -> t
     before = [(at, price) for at, price in history if at < start]
     window = [price for at, price in before if at >= start - REFERENCE_WINDOW]
     if window:
-        return min(window), "7日内最低成交价"
+        return min(window), WINDOW_LOW
     if before:
-        return max(before)[1], "最近一次成交价"
-    return None, "无成交记录"
+        return max(before)[1], LAST_PRICE
+    return None, NO_HISTORY
 
 
 def raise_in_window(history: list[tuple[datetime, int]], start: datetime) -> int | None:

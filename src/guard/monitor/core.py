@@ -30,7 +30,14 @@ from datetime import datetime
 from typing import Any
 
 from guard.engine import Engine
-from guard.facts import REFERENCE_WINDOW, Subject, raise_in_window
+from guard.facts import (
+    LAST_PRICE,
+    NO_HISTORY,
+    REFERENCE_WINDOW,
+    WINDOW_LOW,
+    Subject,
+    raise_in_window,
+)
 from guard.findings import Finding, FindingBuilder
 from guard.model import CHINA_TZ
 from guard.monitor import events as ev
@@ -82,10 +89,10 @@ class SlidingLow:
         while self.queue and self.queue[0][0] < start - REFERENCE_WINDOW:
             self.queue.popleft()
         if self.queue and self.queue[0][0] < start:
-            return self.queue[0][1], "7日内最低成交价"
+            return self.queue[0][1], WINDOW_LOW
         if self.last is not None and self.last[0] < start:
-            return self.last[1], "最近一次成交价"
-        return None, "无成交记录"
+            return self.last[1], LAST_PRICE
+        return None, NO_HISTORY
 
 
 @dataclass
@@ -362,7 +369,7 @@ class Monitor:
         if event.reference_price is not None:
             facts["reference_price_fen"] = event.reference_price
         low = self.transactions.get(event.product)
-        ceiling, basis = low.ceiling(event.at) if low is not None else (None, "无成交记录")
+        ceiling, basis = low.ceiling(event.at) if low is not None else (None, NO_HISTORY)
         if ceiling is not None:
             facts["reference_ceiling_fen"] = ceiling
             facts["ceiling_basis"] = basis

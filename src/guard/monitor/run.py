@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
@@ -112,9 +113,7 @@ class Session:
         self.store.close()
 
 
-def _from_epoch(seconds: int, like: Any) -> Any:
-    from datetime import datetime
-
+def _from_epoch(seconds: int, like: datetime) -> datetime:
     return datetime.fromtimestamp(seconds, like.tzinfo)
 
 

@@ -75,9 +75,6 @@ class Store:
     def emitted_keys(self) -> set[str]:
         return {row[0] for row in self.db.execute("SELECT key FROM findings")}
 
-    def findings(self) -> list[dict[str, Any]]:
-        return [json.loads(row[0]) for row in self.db.execute("SELECT body FROM findings ORDER BY event_seq, rowid")]
-
     def meta(self, name: str) -> str | None:
         row = self.db.execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
         return row[0] if row else None

@@ -83,9 +83,6 @@ class RuleSet:
     def __post_init__(self) -> None:
         self.by_id = {rule.id: rule for rule in self.rules}
 
-    def for_kind(self, kind: str, platform: str) -> list[Rule]:
-        return [r for r in self.rules if r.applies_to == kind and platform in r.platforms]
-
     def select(self, select: Iterable[str] = (), ignore: Iterable[str] = ()) -> RuleSet:
         """A copy with only the rules whose id starts with a ``select`` prefix and no ``ignore`` prefix."""
         sel, ign = tuple(select), tuple(ignore)

@@ -82,7 +82,3 @@ class Segmenter:
             if len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
         return found
-
-    def tokens(self, text: str) -> list[str]:
-        """Plain segmentation (HMM off), for baselines and diagnostics."""
-        return list(self._tokenizer().cut(text, HMM=False))
