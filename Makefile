@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
-	$(BIN)/python -c 'from guard.text.segment import warm; warm()'
+	$(BIN)/python -c 'from guard.text.segment import warm; warm(); from guard.text.matcher import bundled_matcher; bundled_matcher()'
 	@touch $@
 
 demo: $(STAMP)

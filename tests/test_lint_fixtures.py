@@ -57,6 +57,7 @@ def linter() -> Linter:
 def test_fixtures_cover_every_family_and_mechanism() -> None:
     files = {c.file for c in CASES}
     assert {"absolute.txt", "medical.txt", "unverifiable.txt", "inducement.txt", "diversion.txt", "disclosure.txt",
+            "disparagement.txt", "guarantee.txt", "counterfeit.txt",
             "evasion.txt", "allow.txt", "exemptions.txt"} <= files
     assert len(CASES) >= 300
 
@@ -83,3 +84,20 @@ def test_fixture(case: Case, linter: Linter) -> None:
     if case.kind == "ruleid":
         for rule in case.rules:
             assert rule in fired_somewhere, f"{case.text!r}: {sorted(fired_somewhere)}"
+        if "term" in case.context or "span" in case.context:
+            findings = [f for p in platforms for f in linter.line(case.text, 1, category=category, platform=p)
+                        if f.rule in case.rules]
+            if "term" in case.context:
+                assert case.context["term"] in {f.term for f in findings}, [(f.term, f.matched) for f in findings]
+            if "span" in case.context:
+                assert case.context["span"] in {f.matched for f in findings}, [(f.term, f.matched) for f in findings]
+
+
+OK_WITHOUT_CANDIDATE: set[str] = set()
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c.kind == "ok"], ids=[c.id for c in CASES if c.kind == "ok"])
+def test_ok_fixture_holds_a_candidate(case: Case, linter: Linter) -> None:
+    """An `ok` case can fail: its text holds a lexicon candidate (a raw automaton or pattern hit before
+    any boundary, allow, sense or exemption check)."""
+    assert linter.matcher.candidates(case.text), f"{case.text!r} holds no lexicon candidate: the case cannot fail"

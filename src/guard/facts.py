@@ -155,13 +155,14 @@ _STOCK: dict[str, FactSpec] = {
 
 _TEXT_HIT: dict[str, FactSpec] = {
     "platform": _spec(str, "platform"),
-    "family": _spec(str, "absolute | medical | unverifiable | inducement | diversion | disclosure"),
+    "family": _spec(str, "absolute | medical | unverifiable | inducement | diversion | disclosure | disparagement | guarantee | counterfeit"),
     "term_tier": _spec(str, "the lexicon entry's tier"),
     "category": _spec(str, "category id of the product or script"),
     "category_allows_term": _spec(bool, "the term is lawful for this category"),
     "platform_applies": _spec(bool, "the term is banned on this platform"),
     "category_strict": _spec(bool, "strict sector: never downgraded"),
-    "exempt": _spec(bool, "an exemption pattern matched around the hit"),
+    "exempt": _spec(bool, "an exemption pattern or an ambiguous sense matched around the hit: advice only"),
+    "ambiguous": _spec(bool, "the hit's sense (claim about the goods or not) stays ambiguous"),
     "term": _display("lexicon term"),
     "matched": _display("original characters"),
     "note": _display("why the term is banned"),

@@ -55,15 +55,17 @@ def text_subjects(
             "category_allows_term": category in entry.allowed_categories,
             "platform_applies": platform in entry.platforms,
             "category_strict": strict,
-            "exempt": hit.exemption is not None,
+            "exempt": hit.advisory,
+            "ambiguous": hit.sense is not None,
             "term": entry.term,
             "matched": matched,
             "note": entry.note,
             "rewrite": "、".join(entry.rewrites) or "删除该用语",
         }
-        if hit.exemption is not None:
-            facts["exemption"] = hit.exemption.reason_zh.rstrip("。")
-            facts["exemption_en"] = hit.exemption.reason_en.rstrip(".")
+        reason = hit.exemption or hit.sense
+        if reason is not None:
+            facts["exemption"] = reason.reason_zh.rstrip("。")
+            facts["exemption_en"] = reason.reason_en.rstrip(".")
         if category is not None:
             facts["category"] = category
         yield Subject(
@@ -90,7 +92,7 @@ def field_hits(matcher: Matcher, fields: list[str]) -> list[list[Hit]]:
         while index + 1 < len(starts) and hit.start >= starts[index + 1]:
             index += 1
         base = starts[index]
-        per_field[index].append(Hit(hit.start - base, hit.end - base, hit.entry, hit.exemption))
+        per_field[index].append(Hit(hit.start - base, hit.end - base, hit.entry, hit.exemption, hit.sense))
     return per_field
 
 

@@ -19,7 +19,8 @@ import yaml
 REPO_ROOT = Path(__file__).resolve().parents[2]
 LEXICON_DIR = REPO_ROOT / "lexicons"
 
-FAMILIES = ("absolute", "medical", "unverifiable", "inducement", "diversion", "disclosure")
+FAMILIES = ("absolute", "medical", "unverifiable", "inducement", "diversion", "disclosure",
+            "disparagement", "guarantee", "counterfeit")
 TIERS = ("severe", "general", "minor", "info")
 MODES = ("word", "prefix", "substring")
 PLATFORMS = ("wechat", "douyin", "taobao")
@@ -42,6 +43,10 @@ EXEMPTION_KINDS = (
 ENTRY_KEYS = {"term", "mode", "tier", "note", "rewrites", "allowed_categories", "platforms", "cite"}
 REQUIRED_ENTRY_KEYS = {"term", "note", "rewrites"}
 FILE_KEYS = {"family", "default_tier", "cite", "entries"}
+OPTIONAL_FILE_KEYS = {"patterns"}
+PATTERN_KEYS = {"name", "pattern", "note", "rewrites", "tier", "platforms", "allowed_categories", "cite"}
+SENSE_KINDS = ("feeling", "quantity", "ordinal", "specification", "set_phrase", "name", "negation", "reported", "other")
+SENSE_KEYS = {"id", "kind", "verdict", "terms", "families", "before", "after", "reason"}
 
 
 def fold(text: str) -> str:
@@ -154,8 +159,19 @@ def validate(lexicon_dir: Path = LEXICON_DIR) -> tuple[list[str], dict[str, int]
         except (OSError, yaml.YAMLError) as error:
             problems.append(f"{path}: cannot load: {error}")
             continue
-        if set(data) != FILE_KEYS:
-            problems.append(f"{path.name}: top-level keys must be {sorted(FILE_KEYS)}, got {sorted(data)}")
+        if not FILE_KEYS <= set(data) <= FILE_KEYS | OPTIONAL_FILE_KEYS:
+            problems.append(f"{path.name}: top-level keys must be {sorted(FILE_KEYS)} (and optionally "
+                            f"{sorted(OPTIONAL_FILE_KEYS)}), got {sorted(data)}")
+        for index, pattern in enumerate(data.get("patterns") or []):
+            where = f"{path.name} pattern {index} ({pattern.get('name')!r})"
+            if not {"name", "pattern", "note", "rewrites"} <= set(pattern) <= PATTERN_KEYS:
+                problems.append(f"{where}: keys {sorted(pattern)}")
+            try:
+                re.compile(str(pattern.get("pattern")))
+            except re.error as error:
+                problems.append(f"{where}: bad pattern: {error}")
+            if pattern.get("tier", data.get("default_tier")) not in TIERS:
+                problems.append(f"{where}: bad tier {pattern.get('tier')!r}")
         if data.get("family") != family:
             problems.append(f"{path.name}: family must be {family!r}")
         if data.get("default_tier") not in TIERS:
@@ -251,6 +267,27 @@ def validate(lexicon_dir: Path = LEXICON_DIR) -> tuple[list[str], dict[str, int]
         if not (str(reason.get("zh", "")).strip() and str(reason.get("en", "")).strip()):
             problems.append(f"{where}: reason needs zh and en")
         _check_cite(entry.get("cite"), where, problems)
+    senses_path = lexicon_dir / "senses.yaml"
+    senses = yaml.safe_load(senses_path.read_text(encoding="utf-8")) if senses_path.exists() else {"entries": []}
+    counts["senses"] = len(senses["entries"])
+    for sense in senses["entries"]:
+        where = f"senses.yaml {sense.get('id')!r}"
+        if not {"id", "kind", "verdict", "reason"} <= set(sense) <= SENSE_KEYS or not (sense.get("terms") or sense.get("families")):
+            problems.append(f"{where}: keys {sorted(sense)}")
+        if sense.get("kind") not in SENSE_KINDS or sense.get("verdict") not in ("drop", "info"):
+            problems.append(f"{where}: bad kind or verdict")
+        for family in sense.get("families") or []:
+            if family not in FAMILIES:
+                problems.append(f"{where}: unknown family {family!r}")
+        for term in sense.get("terms") or []:
+            if fold(str(term)) not in term_keys:
+                problems.append(f"{where}: {term!r} is not a lexicon term")
+        for side in ("before", "after"):
+            if sense.get(side) is not None:
+                try:
+                    re.compile(str(sense[side]))
+                except re.error as error:
+                    problems.append(f"{where}: bad {side} pattern: {error}")
     return problems, counts
 
 

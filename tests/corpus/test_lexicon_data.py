@@ -8,10 +8,11 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 FIXTURES = HERE.parent / "fixtures" / "lint"
-RULE_IDS = {f"CONTENT-00{n}" for n in range(1, 9)}  # 007: strict-category escalation, 008: exemption
+RULE_IDS = {f"CONTENT-{n:03d}" for n in range(1, 13)}  # 007: strict-category escalation, 008: exemption, 012: ambiguous sense
 FAMILY_FILES = {
     "absolute": "CONTENT-001", "medical": "CONTENT-002", "unverifiable": "CONTENT-003",
     "inducement": "CONTENT-004", "diversion": "CONTENT-005", "disclosure": "CONTENT-006",
+    "disparagement": "CONTENT-009", "guarantee": "CONTENT-010", "counterfeit": "CONTENT-011",
 }
 
 
@@ -72,7 +73,7 @@ def test_fixture_annotations_are_well_formed() -> None:
     for path in sorted(FIXTURES.glob("*.txt")):
         for kind, rules, context, _ in _cases(path):
             assert rules and set(rules) <= RULE_IDS, (path.name, rules)
-            assert set(context) <= {"category", "platform", "expect", "exemption"}, (path.name, context)
+            assert set(context) <= {"category", "platform", "expect", "exemption", "term", "span"}, (path.name, context)
             assert context.get("category", "general") in categories
             assert context.get("platform", "wechat") in platforms
             assert context.get("expect", "info") == "info"

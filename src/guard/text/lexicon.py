@@ -1,4 +1,9 @@
-"""Lexicons: banned terms with family, tier, note, rewrites, scope and citation; allow phrases."""
+"""Lexicons: banned terms with family, tier, note, rewrites, scope and citation; allow phrases.
+
+A term file may also hold ``patterns``: regular expressions over normalised text for claims that
+no word list can enumerate (7天瘦10斤, 3天见效). Each pattern entry carries the same fields as a
+term, with ``name`` standing for the term in findings.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +12,15 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import re
+
 import yaml
 
 from guard.data import data_dir, load_yaml
 from guard.errors import RuleFileError
 
-FAMILIES = ("absolute", "medical", "unverifiable", "inducement", "diversion", "disclosure")
+FAMILIES = ("absolute", "medical", "unverifiable", "inducement", "diversion", "disclosure",
+            "disparagement", "guarantee", "counterfeit")
 MODES = ("word", "prefix", "substring")
 ALL_PLATFORMS = ("wechat", "douyin", "taobao")
 
@@ -28,12 +36,14 @@ class Entry:
     allowed_categories: frozenset[str]
     platforms: frozenset[str]
     cite: tuple[dict[str, Any], ...]
+    pattern: re.Pattern[str] | None = None  # a pattern entry: ``term`` is its name
 
 
 @dataclass(frozen=True)
 class Lexicon:
     entries: dict[str, Entry]
     allow: tuple[str, ...]
+    patterns: tuple[Entry, ...] = ()
 
 
 def _load(path: Path) -> Any:
@@ -48,6 +58,7 @@ def load_lexicon(root: str | Path | None = None) -> Lexicon:
     """Read every ``terms/*.yaml`` file and ``allow.yaml`` under ``root`` (default: bundled)."""
     base = Path(root) if root is not None else data_dir("lexicons")
     entries: dict[str, Entry] = {}
+    patterns: list[Entry] = []
     for path in sorted((base / "terms").glob("*.yaml")):
         doc = _load(path)
         if not isinstance(doc, dict) or doc.get("family") not in FAMILIES:
@@ -74,12 +85,27 @@ def load_lexicon(root: str | Path | None = None) -> Lexicon:
                 platforms=frozenset(raw.get("platforms") or ALL_PLATFORMS),
                 cite=tuple(raw.get("cite") or doc.get("cite") or ()),
             )
+        for raw in doc.get("patterns") or []:
+            name = str(raw.get("name", "")).strip()
+            try:
+                compiled = re.compile(str(raw["pattern"]))
+            except (KeyError, re.error) as exc:
+                raise RuleFileError(str(path), f"pattern {name!r}: bad or missing pattern: {exc}") from None
+            if not name:
+                raise RuleFileError(str(path), f"pattern without a name: {raw!r}")
+            patterns.append(Entry(
+                term=name, family=family, tier=raw.get("tier", default_tier), mode="substring",
+                note=str(raw.get("note", "")), rewrites=tuple(str(r) for r in raw.get("rewrites") or []),
+                allowed_categories=frozenset(raw.get("allowed_categories") or ()),
+                platforms=frozenset(raw.get("platforms") or ALL_PLATFORMS),
+                cite=tuple(raw.get("cite") or doc.get("cite") or ()), pattern=compiled,
+            ))
     allow: list[str] = []
     allow_path = base / "allow.yaml"
     if allow_path.exists():
         doc = _load(allow_path) or {}
         allow = [str(e["phrase"]) for e in doc.get("entries") or []]
-    return Lexicon(entries, tuple(allow))
+    return Lexicon(entries, tuple(allow), tuple(patterns))
 
 
 @cache

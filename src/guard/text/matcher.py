@@ -13,12 +13,15 @@ For each text:
    that starts first, the longest at one start (全网最低价 over 最低, 加微信 over 微信私聊);
 6. mark absolute-family hits covered by an exemption pattern (usage tips, self-comparison,
    standard grades, trademarks, objective facts) with the exemption, never dropping them;
-7. map spans back to original offsets.
+7. decide the sense of every other hit (``senses.py``): a harmless use (the speaker's feelings,
+   quantities, ordinals, ratings, set phrases, names) is dropped, an ambiguous one kept as advice;
+8. map spans back to original offsets.
 
-Mixed pinyin (zui好) is not matched: a pinyin syllable inside Latin text cannot be told apart from
-ordinary words without a language model, and every variant multiplies false positives for the
-many merchants who write Latin brand names; the allow list cannot fix that. Full-width, case,
-script, inserted symbols and repeats are all folded.
+Pattern entries (7天瘦10斤) are one regular expression over the normalised text, checked only
+against Latin-word guards. Pinyin spellings of terms and allow phrases (zui好, 独yi无二, zuihao) are
+derived from the terms by ``pinyin.py`` and held in the same automaton; they are verified by the
+Latin-word guards alone, so a spelling inside a longer Latin word or model number is no hit.
+Full-width, case, script, inserted symbols, combining marks and repeats are all folded.
 """
 
 from __future__ import annotations
@@ -36,7 +39,9 @@ from guard.data import data_dir, load_yaml
 from guard.errors import RuleFileError
 from guard.text.lexicon import Entry, Lexicon, bundled_lexicon
 from guard.text.normalise import normalise, normalise_term
+from guard.text.pinyin import spellings as pinyin_spellings
 from guard.text.segment import BLOCK, Segmenter
+from guard.text.senses import Sense, load_senses
 
 _ASCII_WORD = re.compile(r"[a-z0-9]")
 
@@ -57,6 +62,11 @@ class Hit:
     end: int
     entry: Entry
     exemption: Exemption | None = None
+    sense: Sense | None = None  # an ambiguous sense: the hit is advice only
+
+    @property
+    def advisory(self) -> bool:
+        return self.exemption is not None or self.sense is not None
 
 
 def load_exemptions(path: Path | None = None) -> tuple[Exemption, ...]:
@@ -107,10 +117,18 @@ def _spellings(key: str) -> list[str]:
 class Matcher:
     """Finds lexicon terms in text; see the module docstring for the steps."""
 
-    def __init__(self, lexicon: Lexicon, exemptions: Iterable[Exemption] = (), segmenter: Segmenter | None = None) -> None:
+    def __init__(self, lexicon: Lexicon, exemptions: Iterable[Exemption] = (), segmenter: Segmenter | None = None,
+                 senses: Iterable[Sense] = (), pinyin: bool = True) -> None:
         self.lexicon = lexicon
         self.exemptions = tuple(exemptions)
         self.segmenter = segmenter or Segmenter()
+        self._senses: dict[str, list[Sense]] = {}
+        self._family_senses: dict[str, list[Sense]] = {}
+        for sense in senses:
+            for key in sense.terms:
+                self._senses.setdefault(key, []).append(sense)
+            for family in sense.families:
+                self._family_senses.setdefault(family, []).append(sense)
         self._automaton = ahocorasick.Automaton()
         seen: dict[str, Entry] = {}
         self._keys = {term: normalise_term(term) for term in lexicon.entries}
@@ -122,14 +140,50 @@ class Matcher:
                                             f"({entry.family}) normalise to the same text {key!r}")
                     continue
                 seen[key] = entry
-                self._automaton.add_word(key, (True, len(key), entry))
-        for phrase in lexicon.allow:
-            key = normalise_term(phrase)
+                self._automaton.add_word(key, (True, len(key), entry, False))
+        allow_keys = [normalise_term(phrase) for phrase in lexicon.allow]
+        for key in allow_keys:
             if key and key not in seen:
-                self._automaton.add_word(key, (False, len(key), None))
+                self._automaton.add_word(key, (False, len(key), None, False))
+        if pinyin:
+            self._add_pinyin(seen, allow_keys)
+        self._patterns = self._pattern_union(lexicon.patterns)
         self._empty = len(self._automaton) == 0
         if not self._empty:
             self._automaton.make_automaton()
+
+    def _add_pinyin(self, seen: dict[str, Entry], allow_keys: list[str]) -> None:
+        """Pinyin spellings of every term and allow phrase, unless the spelling is itself a key."""
+        term_keys = {self._keys[term]: entry for term, entry in self.lexicon.entries.items()}
+        variants = pinyin_spellings([*term_keys, *allow_keys])
+        taken = set(seen) | set(allow_keys)
+        for key, entry in term_keys.items():
+            for spelling in variants.get(key, ()):
+                if spelling not in taken:
+                    taken.add(spelling)
+                    self._automaton.add_word(spelling, (True, len(spelling), entry, True))
+        for key in allow_keys:
+            for spelling in variants.get(key, ()):
+                if spelling not in taken:
+                    taken.add(spelling)
+                    self._automaton.add_word(spelling, (False, len(spelling), None, True))
+
+    @staticmethod
+    def _pattern_union(entries: tuple[Entry, ...]) -> tuple[re.Pattern[str], list[Entry]] | None:
+        if not entries:
+            return None
+        union = "|".join(f"(?P<p{index}>{entry.pattern.pattern})" for index, entry in enumerate(entries) if entry.pattern)
+        return re.compile(union), list(entries)
+
+    def candidates(self, text: str) -> list[str]:
+        """The raw term candidates in ``text`` (normalised), before any check: what a fixture can fail on."""
+        if self._empty or not text:
+            return []
+        folded = normalise(text).text
+        found = [entry.term for _, (is_term, _, entry, _) in self._automaton.iter(folded) if is_term]
+        if self._patterns is not None:
+            found += [self._patterns[1][int(m.lastgroup[1:])].term for m in self._patterns[0].finditer(folded) if m.lastgroup]
+        return found
 
     def scan(self, text: str) -> list[Hit]:
         """Every verified hit in ``text``, in order, with original offsets."""
@@ -137,18 +191,24 @@ class Matcher:
             return []
         norm = normalise(text)
         folded = norm.text
-        candidates: list[tuple[int, int, Entry]] = []
+        candidates: list[tuple[int, int, Entry, bool]] = []
         allowed: list[tuple[int, int]] = []
-        for last, (is_term, length, entry) in self._automaton.iter(folded):
+        for last, (is_term, length, entry, variant) in self._automaton.iter(folded):
             if is_term:
-                candidates.append((last + 1 - length, last + 1, entry))
+                candidates.append((last + 1 - length, last + 1, entry, variant))
             else:
                 allowed.append((last + 1 - length, last + 1))
+        if self._patterns is not None:
+            union, entries = self._patterns
+            for found in union.finditer(folded):
+                if found.end() > found.start() and found.lastgroup is not None:
+                    candidates.append((found.start(), found.end(), entries[int(found.lastgroup[1:])], True))
         if not candidates:
             return []
         if allowed:
             candidates = [c for c in candidates if not _inside_allowed(allowed, c[0], c[1])]
-        verified = [c for c in candidates if self._aligned(folded, *c)]
+        verified = [(start, end, entry) for start, end, entry, variant in candidates
+                    if self._aligned(folded, start, end, entry, variant)]
         if not verified:
             return []
         kept = self._longest(folded, verified)
@@ -156,15 +216,32 @@ class Matcher:
         hits = []
         for start, end, entry in kept:
             exemption = self._exemption(folded, start, end, entry) if entry.family == "absolute" else None
-            hits.append(Hit(origin(start), origin(end - 1) + 1, entry, exemption))
+            sense = self._sense(folded, start, end, entry) if exemption is None else None
+            if sense is not None and sense.verdict == "drop":
+                continue
+            hits.append(Hit(origin(start), origin(end - 1) + 1, entry, exemption, sense))
         return hits
 
-    def _aligned(self, folded: str, start: int, end: int, entry: Entry) -> bool:
+    def _sense(self, folded: str, start: int, end: int, entry: Entry) -> Sense | None:
+        """The first sense of the hit's term whose context fits, within the hit's line."""
+        senses = self._senses.get(self._keys.get(entry.term, entry.term), []) + self._family_senses.get(entry.family, [])
+        if not senses:
+            return None
+        line_start = folded.rfind("\n", 0, start) + 1
+        line_end = folded.find("\n", end)
+        line = folded[line_start:line_end if line_end >= 0 else len(folded)]
+        for sense in senses:
+            if sense.fits(line, start - line_start, end - line_start):
+                return sense
+        return None
+
+    def _aligned(self, folded: str, start: int, end: int, entry: Entry, variant: bool = False) -> bool:
         if _ASCII_WORD.match(folded[start]) and start > 0 and _ASCII_WORD.match(folded[start - 1]):
             return False
-        if entry.mode != "prefix" and _ASCII_WORD.match(folded[end - 1]) and end < len(folded) and _ASCII_WORD.match(folded[end]):
+        if (variant or entry.mode != "prefix") and _ASCII_WORD.match(folded[end - 1]) and end < len(folded) \
+                and _ASCII_WORD.match(folded[end]):
             return False
-        if entry.mode == "substring":
+        if variant or entry.mode == "substring":
             return True
         block_start, block = self._block(folded, start)
         if block is None:
@@ -210,7 +287,7 @@ class Matcher:
 
     def _exemption(self, folded: str, start: int, end: int, entry: Entry) -> Exemption | None:
         """The first exemption whose pattern covers the hit, searched within the hit's line."""
-        key = self._keys[entry.term]
+        key = self._keys.get(entry.term, entry.term)
         line_start = folded.rfind("\n", 0, start) + 1
         line_end = folded.find("\n", end)
         line = folded[line_start:line_end if line_end >= 0 else len(folded)]
@@ -229,5 +306,5 @@ class Matcher:
 
 @cache
 def bundled_matcher() -> Matcher:
-    return Matcher(bundled_lexicon(), load_exemptions())
+    return Matcher(bundled_lexicon(), load_exemptions(), senses=load_senses())
 

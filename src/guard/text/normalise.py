@@ -3,12 +3,14 @@
 Each original character becomes at most one normalised character, so the map is simply the list
 of original positions that survive. The fold is one ``str.translate`` table built once:
 
-- NFKC (full-width → half-width, ① → 1, Ｎｏ．１ → no.1, ㊄ → 五), then case folding;
+- NFKC (full-width → half-width, ① → 1, Ｎｏ．１ → no.1, ㊄ → 五), then case folding; the digit
+  styles NFKC leaves alone (❶ ➊ ➀ ⓵ ⓿) fold to their digit;
 - traditional → simplified, from OpenCC's ``t2s`` table (a maintained library);
 - characters that cloak a term are dropped: white space, zero-width and joiner characters,
   variation selectors, emoji and pictographs, and the noise symbols people insert between the
-  characters of a term (最*好, 治.疗, 最 好). Clause punctuation (，。！？；：、 and their ASCII
-  forms) is kept: it is a real boundary. ``/``, ``%``, ``+``, ``&`` and ``®`` are kept because
+  characters of a term (最*好, 治.疗, 最 好, 最+好, 【最】【好】), and combining marks (根\u0301治,
+  keycap digits). Clause punctuation (，。！？；：、 and their ASCII
+  forms) is kept: it is a real boundary. ``/``, ``%``, ``&`` and ``®`` are kept because
   terms and exemption patterns use them.
 
 A fold that would turn one character into several (™ → tm, ㎏ → kg) is not applied.
@@ -32,8 +34,13 @@ _DROP_RANGES = (
     (0xFE00, 0xFE0F), (0xFEFF, 0xFEFF), (0xFFA0, 0xFFA0), (0xFFF0, 0xFFFB),
     (0x2190, 0x21FF), (0x2300, 0x23FF), (0x2500, 0x27BF), (0x2900, 0x297F), (0x2B00, 0x2BFF),
     (0x1F000, 0x1FAFF), (0xE0000, 0xE007F),
+    # combining marks: 根\u0301治 is 根治, and a keycap digit 0\uFE0F\u20E3 is 0
+    (0x0300, 0x036F), (0x1AB0, 0x1AFF), (0x1DC0, 0x1DFF), (0x20D0, 0x20FF), (0xFE20, 0xFE2F),
 )
-_DROP_CHARS = " \t\u00a0\u3000*·•・‧∙⋅-_~～^`|\\#@=<>\"'‘’“”.…―—–‐‑‒﹏＿＊＃＠＝＜＞＂＇｜＼～＾｀．"
+_DROP_CHARS = " \t\u00a0\u3000*·•・‧∙⋅-_~～^`|\\#@=<>\"'‘’“”.…―—–‐‑‒﹏＿＊＃＠＝＜＞＂＇｜＼～＾｀．+＋【】〔〕［］[]"
+# Digits that NFKC leaves alone: negative-circled, dingbat and double-circled 0–9.
+_DIGIT_STYLES = {0x24FF: 0, **{0x2776 + i: i + 1 for i in range(9)}, **{0x2780 + i: i + 1 for i in range(9)},
+                 **{0x278A + i: i + 1 for i in range(9)}, **{0x24F5 + i: i + 1 for i in range(9)}}
 
 
 def _t2s_table() -> dict[int, str]:
@@ -82,6 +89,8 @@ def fold_table() -> dict[int, int | None]:
             table[code] = None
     for ch in _DROP_CHARS:
         table[ord(ch)] = None
+    for code, digit in _DIGIT_STYLES.items():
+        table[code] = ord(str(digit))
     for ch in _DROP_CHARS:  # full-width noise symbols fold to ASCII ones that are dropped too
         folded = unicodedata.normalize("NFKC", ch)
         if len(folded) == 1:

