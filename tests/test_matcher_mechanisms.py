@@ -1,0 +1,113 @@
+"""Each matcher mechanism on its own: a test here fails when the mechanism is removed or inverted."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import guard
+from guard.errors import RuleFileError
+from guard.text.lexicon import ALL_PLATFORMS, Entry, Lexicon
+from guard.text.matcher import Matcher
+from guard.text.senses import load_senses
+
+
+def _entry(term: str, mode: str = "word", family: str = "absolute") -> Entry:
+    return Entry(term=term, family=family, tier="general", mode=mode, note="n", rewrites=("r",),
+                 allowed_categories=frozenset(), platforms=frozenset(ALL_PLATFORMS), cite=())
+
+
+class FixedSegmenter:
+    """Token boundaries given by the test, so each side of the boundary check is seen alone."""
+
+    def __init__(self, boundaries: dict[str, set[int]]) -> None:
+        self._boundaries = boundaries
+
+    def boundaries(self, block: str) -> frozenset[int]:
+        return frozenset(self._boundaries[block])
+
+
+def _matcher(term: str, boundaries: dict[str, set[int]], mode: str = "word") -> Matcher:
+    lexicon = Lexicon({term: _entry(term, mode)}, ())
+    return Matcher(lexicon, segmenter=FixedSegmenter(boundaries), pinyin=False)  # type: ignore[arg-type]
+
+
+def test_word_hit_on_both_boundaries_is_kept() -> None:
+    assert [(h.start, h.end) for h in _matcher("最好", {"甲最好乙": {0, 1, 3, 4}}).scan("甲最好乙")] == [(1, 3)]
+
+
+def test_word_hit_whose_start_is_inside_a_token_is_dropped() -> None:
+    # end on a boundary, start inside the token 甲最: only the start check can refuse it
+    assert _matcher("最好", {"甲最好乙": {0, 2, 3, 4}}).scan("甲最好乙") == []
+
+
+def test_word_hit_whose_end_is_inside_a_token_is_dropped() -> None:
+    # start on a boundary, end inside the token 好乙: only the end check can refuse it
+    assert _matcher("最好", {"甲最好乙": {0, 1, 4}}).scan("甲最好乙") == []
+
+
+def test_prefix_hit_needs_only_its_start_on_a_boundary() -> None:
+    assert [(h.start, h.end) for h in _matcher("最好", {"甲最好乙": {0, 1, 4}}, "prefix").scan("甲最好乙")] == [(1, 3)]
+    assert _matcher("最好", {"甲最好乙": {0, 2, 4}}, "prefix").scan("甲最好乙") == []
+
+
+def test_substring_hit_needs_no_boundary() -> None:
+    assert len(_matcher("最好", {"甲最好乙": {0, 4}}, "substring").scan("甲最好乙")) == 1
+
+
+def test_real_segmentation_keeps_a_claim_that_jieba_joins_into_one_token() -> None:
+    findings = guard.lint("这款面霜天下无敌。", platform="douyin")
+    assert [(f.rule, f.matched) for f in findings] == [("CONTENT-001", "天下无敌")]
+
+
+def test_real_segmentation_drops_a_term_inside_a_longer_word() -> None:
+    assert guard.lint("最近到货的新款。", platform="douyin").findings == ()
+
+
+def test_pinyin_spellings_are_matched_only_when_enabled() -> None:
+    lexicon = Lexicon({"最好": _entry("最好", "substring")}, ())
+    segmenter = FixedSegmenter({})
+    assert [h.entry.term for h in Matcher(lexicon, segmenter=segmenter).scan("效果zui好")] == ["最好"]  # type: ignore[arg-type]
+    assert Matcher(lexicon, segmenter=segmenter, pinyin=False).scan("效果zui好") == []  # type: ignore[arg-type]
+
+
+def test_pinyin_spelling_inside_a_latin_word_is_no_hit() -> None:
+    lexicon = Lexicon({"第一": _entry("第一", "substring")}, ())
+    matcher = Matcher(lexicon, segmenter=FixedSegmenter({}))  # type: ignore[arg-type]
+    assert [h.entry.term for h in matcher.scan("排名diyi")] == ["第一"]
+    assert matcher.scan("audiyields") == []
+
+
+def test_a_drop_sense_removes_the_hit_and_an_info_sense_keeps_it_as_advice() -> None:
+    dropped = guard.lint("我最怕起球。", platform="douyin")
+    assert dropped.findings == ()
+    advised = guard.lint("他拿了冠军奖杯。", platform="douyin")
+    assert [(f.rule, f.tier, f.matched) for f in advised] == [("CONTENT-012", "info", "冠军")]
+
+
+def test_senses_are_what_drops_harmless_uses() -> None:
+    lexicon = guard.text.lexicon.bundled_lexicon()
+    without = Matcher(lexicon, senses=(), pinyin=False)
+    with_senses = Matcher(lexicon, senses=load_senses(), pinyin=False)
+    for text, term in (("我最怕起球。", "最"), ("它最大的特点是轻。", "最大"), ("唯一的区别是颜色。", "唯一")):
+        assert [h.entry.term for h in without.scan(text)] == [term]
+        assert with_senses.scan(text) == []
+
+
+def test_pattern_entries_match_claims_no_word_list_enumerates() -> None:
+    findings = guard.lint("坚持喝，14天瘦8斤。", platform="douyin")
+    assert [(f.rule, f.matched) for f in findings] == [("CONTENT-010", "14天瘦8斤")]
+
+
+@pytest.mark.parametrize("body, message", [
+    ("entries: [{id: S, kind: feeling, verdict: drop, after: x, reason: {zh: a, en: b}}]", "terms or families"),
+    ("entries: [{id: S, kind: mood, verdict: drop, terms: [最], after: x, reason: {zh: a, en: b}}]", "kind must be"),
+    ("entries: [{id: S, kind: feeling, verdict: drop, terms: [最], reason: {zh: a, en: b}}]", "before"),
+    ("entries: [{id: S, kind: feeling, verdict: drop, terms: [最], after: '(', reason: {zh: a, en: b}}]", "bad pattern"),
+])
+def test_sense_file_mistakes_are_load_errors(tmp_path: Path, body: str, message: str) -> None:
+    path = tmp_path / "senses.yaml"
+    path.write_text(body, encoding="utf-8")
+    with pytest.raises(RuleFileError, match=message):
+        load_senses(path)
