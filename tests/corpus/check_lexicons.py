@@ -44,7 +44,7 @@ ENTRY_KEYS = {"term", "mode", "tier", "note", "rewrites", "allowed_categories", 
 REQUIRED_ENTRY_KEYS = {"term", "note", "rewrites"}
 FILE_KEYS = {"family", "default_tier", "cite", "entries"}
 OPTIONAL_FILE_KEYS = {"patterns"}
-PATTERN_KEYS = {"name", "pattern", "note", "rewrites", "tier", "platforms", "allowed_categories", "cite"}
+PATTERN_KEYS = {"name", "pattern", "anchors", "note", "rewrites", "tier", "platforms", "allowed_categories", "cite"}
 SENSE_KINDS = ("feeling", "quantity", "ordinal", "specification", "set_phrase", "name", "negation", "reported", "other")
 SENSE_KEYS = {"id", "kind", "verdict", "terms", "families", "before", "after", "reason"}
 
@@ -164,7 +164,7 @@ def validate(lexicon_dir: Path = LEXICON_DIR) -> tuple[list[str], dict[str, int]
                             f"{sorted(OPTIONAL_FILE_KEYS)}), got {sorted(data)}")
         for index, pattern in enumerate(data.get("patterns") or []):
             where = f"{path.name} pattern {index} ({pattern.get('name')!r})"
-            if not {"name", "pattern", "note", "rewrites"} <= set(pattern) <= PATTERN_KEYS:
+            if not {"name", "pattern", "anchors", "note", "rewrites"} <= set(pattern) <= PATTERN_KEYS:
                 problems.append(f"{where}: keys {sorted(pattern)}")
             try:
                 re.compile(str(pattern.get("pattern")))

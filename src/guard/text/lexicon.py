@@ -2,7 +2,9 @@
 
 A term file may also hold ``patterns``: regular expressions over normalised text for claims that
 no word list can enumerate (7天瘦10斤, 3天见效). Each pattern entry carries the same fields as a
-term, with ``name`` standing for the term in findings.
+term, with ``name`` standing for the term in findings, and ``anchors``: literals that every match
+contains. The matcher finds anchors with its automaton and runs a pattern only around them, so
+text without an anchor costs no regular-expression search.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ class Entry:
     platforms: frozenset[str]
     cite: tuple[dict[str, Any], ...]
     pattern: re.Pattern[str] | None = None  # a pattern entry: ``term`` is its name
+    anchors: tuple[str, ...] = ()  # a pattern entry's literals: the pattern runs only near one of them
 
 
 @dataclass(frozen=True)
@@ -93,12 +96,15 @@ def load_lexicon(root: str | Path | None = None) -> Lexicon:
                 raise RuleFileError(str(path), f"pattern {name!r}: bad or missing pattern: {exc}") from None
             if not name:
                 raise RuleFileError(str(path), f"pattern without a name: {raw!r}")
+            anchors = tuple(str(a) for a in raw.get("anchors") or ())
+            if not anchors:
+                raise RuleFileError(str(path), f"pattern {name!r}: list the anchors (literals every match contains)")
             patterns.append(Entry(
                 term=name, family=family, tier=raw.get("tier", default_tier), mode="substring",
                 note=str(raw.get("note", "")), rewrites=tuple(str(r) for r in raw.get("rewrites") or []),
                 allowed_categories=frozenset(raw.get("allowed_categories") or ()),
                 platforms=frozenset(raw.get("platforms") or ALL_PLATFORMS),
-                cite=tuple(raw.get("cite") or doc.get("cite") or ()), pattern=compiled,
+                cite=tuple(raw.get("cite") or doc.get("cite") or ()), pattern=compiled, anchors=anchors,
             ))
     allow: list[str] = []
     allow_path = base / "allow.yaml"

@@ -17,8 +17,8 @@ For each text:
    quantities, ordinals, ratings, set phrases, names) is dropped, an ambiguous one kept as advice;
 8. map spans back to original offsets.
 
-Pattern entries (7天瘦10斤) are one regular expression over the normalised text, checked only
-against Latin-word guards. Pinyin spellings of terms and allow phrases (zui好, 独yi无二, zuihao) are
+Pattern entries (7天瘦10斤) run only in a window around one of their anchors (literals the
+automaton finds in the same pass), and are checked only against Latin-word guards. Pinyin spellings of terms and allow phrases (zui好, 独yi无二, zuihao) are
 derived from the terms by ``pinyin.py`` and held in the same automaton; they are verified by the
 Latin-word guards alone, so a spelling inside a longer Latin word or model number is no hit.
 Full-width, case, script, inserted symbols, combining marks and repeats are all folded.
@@ -44,6 +44,7 @@ from guard.text.segment import BLOCK, Segmenter
 from guard.text.senses import Sense, load_senses
 
 _ASCII_WORD = re.compile(r"[a-z0-9]")
+_WINDOW = 48  # characters on each side of an anchor that a pattern may span
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +131,7 @@ class Matcher:
             for family in sense.families:
                 self._family_senses.setdefault(family, []).append(sense)
         self._automaton = ahocorasick.Automaton()
+        self._anchor_keys: dict[str, list[int]] = {}
         seen: dict[str, Entry] = {}
         self._keys = {term: normalise_term(term) for term in lexicon.entries}
         for term, entry in lexicon.entries.items():
@@ -140,14 +142,20 @@ class Matcher:
                                             f"({entry.family}) normalise to the same text {key!r}")
                     continue
                 seen[key] = entry
-                self._automaton.add_word(key, (True, len(key), entry, False))
+                self._automaton.add_word(key, (1, len(key), entry, False))
         allow_keys = [normalise_term(phrase) for phrase in lexicon.allow]
         for key in allow_keys:
             if key and key not in seen:
-                self._automaton.add_word(key, (False, len(key), None, False))
+                self._automaton.add_word(key, (0, len(key), None, False))
         if pinyin:
             self._add_pinyin(seen, allow_keys)
-        self._patterns = self._pattern_union(lexicon.patterns)
+        self._patterns = list(lexicon.patterns)
+        for index, entry in enumerate(self._patterns):
+            for anchor in entry.anchors:
+                self._anchor_keys.setdefault(normalise_term(anchor), []).append(index)
+        for key in self._anchor_keys:  # an anchor that is also a term or phrase is found under that key
+            if key not in seen and key not in allow_keys:
+                self._automaton.add_word(key, (2, len(key), None, False))
         self._empty = len(self._automaton) == 0
         if not self._empty:
             self._automaton.make_automaton()
@@ -161,29 +169,47 @@ class Matcher:
             for spelling in variants.get(key, ()):
                 if spelling not in taken:
                     taken.add(spelling)
-                    self._automaton.add_word(spelling, (True, len(spelling), entry, True))
+                    self._automaton.add_word(spelling, (1, len(spelling), entry, True))
         for key in allow_keys:
             for spelling in variants.get(key, ()):
                 if spelling not in taken:
                     taken.add(spelling)
-                    self._automaton.add_word(spelling, (False, len(spelling), None, True))
-
-    @staticmethod
-    def _pattern_union(entries: tuple[Entry, ...]) -> tuple[re.Pattern[str], list[Entry]] | None:
-        if not entries:
-            return None
-        union = "|".join(f"(?P<p{index}>{entry.pattern.pattern})" for index, entry in enumerate(entries) if entry.pattern)
-        return re.compile(union), list(entries)
+                    self._automaton.add_word(spelling, (0, len(spelling), None, True))
 
     def candidates(self, text: str) -> list[str]:
         """The raw term candidates in ``text`` (normalised), before any check: what a fixture can fail on."""
         if self._empty or not text:
             return []
         folded = normalise(text).text
-        found = [entry.term for _, (is_term, _, entry, _) in self._automaton.iter(folded) if is_term]
-        if self._patterns is not None:
-            found += [self._patterns[1][int(m.lastgroup[1:])].term for m in self._patterns[0].finditer(folded) if m.lastgroup]
-        return found
+        terms, _, anchors = self._raw(folded)
+        return [entry.term for _, _, entry, _ in terms + self._pattern_hits(folded, anchors)]
+
+    def _raw(self, folded: str) -> tuple[list[tuple[int, int, Entry, bool]], list[tuple[int, int]], list[tuple[int, int, int]]]:
+        """Term candidates, allow-phrase spans and pattern anchors, in one automaton pass."""
+        terms: list[tuple[int, int, Entry, bool]] = []
+        allowed: list[tuple[int, int]] = []
+        anchors: list[tuple[int, int, int]] = []
+        for last, (kind, length, entry, variant) in self._automaton.iter(folded):
+            start, end = last + 1 - length, last + 1
+            if kind == 1:
+                terms.append((start, end, entry, variant))
+            elif kind == 0:
+                allowed.append((start, end))
+            if self._anchor_keys:
+                for index in self._anchor_keys.get(folded[start:end], ()):
+                    anchors.append((index, start, end))
+        return terms, allowed, anchors
+
+    def _pattern_hits(self, folded: str, anchors: list[tuple[int, int, int]]) -> list[tuple[int, int, Entry, bool]]:
+        """Matches of each pattern within a window around each of its anchors, covering that anchor."""
+        found: dict[tuple[int, int, int], tuple[int, int, Entry, bool]] = {}
+        for index, start, end in anchors:
+            entry = self._patterns[index]
+            assert entry.pattern is not None
+            for match in entry.pattern.finditer(folded, max(0, start - _WINDOW), min(len(folded), end + _WINDOW)):
+                if match.start() <= start and end <= match.end() and match.end() > match.start():
+                    found.setdefault((index, match.start(), match.end()), (match.start(), match.end(), entry, True))
+        return list(found.values())
 
     def scan(self, text: str) -> list[Hit]:
         """Every verified hit in ``text``, in order, with original offsets."""
@@ -191,18 +217,9 @@ class Matcher:
             return []
         norm = normalise(text)
         folded = norm.text
-        candidates: list[tuple[int, int, Entry, bool]] = []
-        allowed: list[tuple[int, int]] = []
-        for last, (is_term, length, entry, variant) in self._automaton.iter(folded):
-            if is_term:
-                candidates.append((last + 1 - length, last + 1, entry, variant))
-            else:
-                allowed.append((last + 1 - length, last + 1))
-        if self._patterns is not None:
-            union, entries = self._patterns
-            for found in union.finditer(folded):
-                if found.end() > found.start() and found.lastgroup is not None:
-                    candidates.append((found.start(), found.end(), entries[int(found.lastgroup[1:])], True))
+        candidates, allowed, anchors = self._raw(folded)
+        if anchors:
+            candidates += self._pattern_hits(folded, anchors)
         if not candidates:
             return []
         if allowed:
