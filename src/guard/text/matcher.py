@@ -130,8 +130,9 @@ class Matcher:
                 self._senses.setdefault(key, []).append(sense)
             for family in sense.families:
                 self._family_senses.setdefault(family, []).append(sense)
-        self._automaton = ahocorasick.Automaton()
-        self._anchor_keys: dict[str, list[int]] = {}
+        # one value per key: (kind, length, entry, pinyin spelling?, indices of the patterns it anchors);
+        # kind 1 is a term, 0 an allow phrase, 2 only an anchor
+        values: dict[str, tuple[int, int, Entry | None, bool, tuple[int, ...]]] = {}
         seen: dict[str, Entry] = {}
         self._keys = {term: normalise_term(term) for term in lexicon.entries}
         for term, entry in lexicon.entries.items():
@@ -142,39 +143,39 @@ class Matcher:
                                             f"({entry.family}) normalise to the same text {key!r}")
                     continue
                 seen[key] = entry
-                self._automaton.add_word(key, (1, len(key), entry, False))
+                values[key] = (1, len(key), entry, False, ())
         allow_keys = [normalise_term(phrase) for phrase in lexicon.allow]
         for key in allow_keys:
-            if key and key not in seen:
-                self._automaton.add_word(key, (0, len(key), None, False))
+            if key and key not in values:
+                values[key] = (0, len(key), None, False, ())
         if pinyin:
-            self._add_pinyin(seen, allow_keys)
+            self._add_pinyin(values, allow_keys)
         self._patterns = list(lexicon.patterns)
-        for index, entry in enumerate(self._patterns):
-            for anchor in entry.anchors:
-                self._anchor_keys.setdefault(normalise_term(anchor), []).append(index)
-        for key in self._anchor_keys:  # an anchor that is also a term or phrase is found under that key
-            if key not in seen and key not in allow_keys:
-                self._automaton.add_word(key, (2, len(key), None, False))
+        anchored: dict[str, list[int]] = {}
+        for index, pattern_entry in enumerate(self._patterns):
+            for anchor in pattern_entry.anchors:
+                anchored.setdefault(normalise_term(anchor), []).append(index)
+        for key, indices in anchored.items():  # an anchor that is also a term or phrase rides on its value
+            kind, length, entry, variant, _ = values.get(key, (2, len(key), None, False, ()))
+            values[key] = (kind, length, entry, variant, tuple(indices))
+        self._automaton = ahocorasick.Automaton()
+        for key, value in values.items():
+            self._automaton.add_word(key, value)
         self._empty = len(self._automaton) == 0
         if not self._empty:
             self._automaton.make_automaton()
 
-    def _add_pinyin(self, seen: dict[str, Entry], allow_keys: list[str]) -> None:
+    def _add_pinyin(self, values: dict[str, tuple[int, int, Entry | None, bool, tuple[int, ...]]],
+                    allow_keys: list[str]) -> None:
         """Pinyin spellings of every term and allow phrase, unless the spelling is itself a key."""
         term_keys = {self._keys[term]: entry for term, entry in self.lexicon.entries.items()}
         variants = pinyin_spellings([*term_keys, *allow_keys])
-        taken = set(seen) | set(allow_keys)
         for key, entry in term_keys.items():
             for spelling in variants.get(key, ()):
-                if spelling not in taken:
-                    taken.add(spelling)
-                    self._automaton.add_word(spelling, (1, len(spelling), entry, True))
+                values.setdefault(spelling, (1, len(spelling), entry, True, ()))
         for key in allow_keys:
             for spelling in variants.get(key, ()):
-                if spelling not in taken:
-                    taken.add(spelling)
-                    self._automaton.add_word(spelling, (0, len(spelling), None, True))
+                values.setdefault(spelling, (0, len(spelling), None, True, ()))
 
     def candidates(self, text: str) -> list[str]:
         """The raw term candidates in ``text`` (normalised), before any check: what a fixture can fail on."""
@@ -189,15 +190,14 @@ class Matcher:
         terms: list[tuple[int, int, Entry, bool]] = []
         allowed: list[tuple[int, int]] = []
         anchors: list[tuple[int, int, int]] = []
-        for last, (kind, length, entry, variant) in self._automaton.iter(folded):
-            start, end = last + 1 - length, last + 1
+        for last, (kind, length, entry, variant, anchoring) in self._automaton.iter(folded):
             if kind == 1:
-                terms.append((start, end, entry, variant))
+                terms.append((last + 1 - length, last + 1, entry, variant))
             elif kind == 0:
-                allowed.append((start, end))
-            if self._anchor_keys:
-                for index in self._anchor_keys.get(folded[start:end], ()):
-                    anchors.append((index, start, end))
+                allowed.append((last + 1 - length, last + 1))
+            if anchoring:
+                for index in anchoring:
+                    anchors.append((index, last + 1 - length, last + 1))
         return terms, allowed, anchors
 
     def _pattern_hits(self, folded: str, anchors: list[tuple[int, int, int]]) -> list[tuple[int, int, Entry, bool]]:
