@@ -45,6 +45,8 @@ from guard.text.senses import Sense, load_senses
 
 _ASCII_WORD = re.compile(r"[a-z0-9]")
 _WINDOW = 48  # characters on each side of an anchor that a pattern may span
+_BLOCK_CHAR = re.compile(BLOCK.pattern.removesuffix("+"))  # one character of a jieba block
+
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,9 +95,9 @@ def load_exemptions(path: Path | None = None) -> tuple[Exemption, ...]:
 _ORDINALS = {"第一": "第1", "第二": "第2", "第三": "第3"}
 
 
-def _inside_allowed(allowed: list[tuple[int, int]], start: int, end: int) -> bool:
-    """Is [start, end) inside one allow-phrase occurrence? ``allowed`` is sorted by end (as found)."""
-    index = bisect.bisect_left(allowed, (end, -1), key=lambda span: (span[1], -1))
+def _inside_allowed(allowed: list[tuple[int, int]], ends: list[int], start: int, end: int) -> bool:
+    """Is [start, end) inside one allow-phrase occurrence? ``allowed`` is sorted by end (as found), ``ends`` its ends."""
+    index = bisect.bisect_left(ends, end)
     for a, b in allowed[index:index + 16]:  # occurrences ending at or after ``end``, nearest first
         if a <= start:
             return True
@@ -113,6 +115,26 @@ def _spellings(key: str) -> list[str]:
         if chinese in key:
             variants.append(key.replace(chinese, digit))
     return variants
+
+
+class _Blocks:
+    """The jieba blocks of one text (runs of the characters jieba segments together), found on demand."""
+
+    def __init__(self, folded: str) -> None:
+        self._folded = folded
+
+    def at(self, position: int) -> tuple[int, str | None]:
+        """The block holding ``position``, as (start, text), or (position, None) outside every block."""
+        folded = self._folded
+        is_block = _BLOCK_CHAR.match
+        if not is_block(folded, position):
+            return position, None
+        start = position
+        while start > 0 and is_block(folded, start - 1):
+            start -= 1
+        block = BLOCK.match(folded, start)
+        assert block is not None
+        return start, block.group()
 
 
 class Matcher:
@@ -223,9 +245,11 @@ class Matcher:
         if not candidates:
             return []
         if allowed:
-            candidates = [c for c in candidates if not _inside_allowed(allowed, c[0], c[1])]
+            ends = [b for _, b in allowed]
+            candidates = [c for c in candidates if not _inside_allowed(allowed, ends, c[0], c[1])]
+        blocks = _Blocks(folded)
         verified = [(start, end, entry) for start, end, entry, variant in candidates
-                    if self._aligned(folded, start, end, entry, variant)]
+                    if self._aligned(folded, start, end, entry, variant, blocks)]
         if not verified:
             return []
         kept = self._longest(folded, verified)
@@ -252,7 +276,7 @@ class Matcher:
                 return sense
         return None
 
-    def _aligned(self, folded: str, start: int, end: int, entry: Entry, variant: bool = False) -> bool:
+    def _aligned(self, folded: str, start: int, end: int, entry: Entry, variant: bool, blocks: _Blocks) -> bool:
         if _ASCII_WORD.match(folded[start]) and start > 0 and _ASCII_WORD.match(folded[start - 1]):
             return False
         if (variant or entry.mode != "prefix") and _ASCII_WORD.match(folded[end - 1]) and end < len(folded) \
@@ -260,29 +284,17 @@ class Matcher:
             return False
         if variant or entry.mode == "substring":
             return True
-        block_start, block = self._block(folded, start)
+        block_start, block = blocks.at(start)
         if block is None:
             return True  # the term starts with a character jieba never joins: already a boundary
         if (start - block_start) not in self.segmenter.boundaries(block):
             return False
         if entry.mode == "prefix":
             return True
-        end_block_start, end_block = self._block(folded, end - 1)
+        end_block_start, end_block = blocks.at(end - 1)
         if end_block is None:
             return True
         return (end - end_block_start) in self.segmenter.boundaries(end_block)
-
-    @staticmethod
-    def _block(folded: str, position: int) -> tuple[int, str | None]:
-        """The jieba block (a run of the characters jieba segments together) holding ``position``."""
-        if not BLOCK.match(folded[position]):
-            return position, None
-        start = position
-        while start > 0 and BLOCK.match(folded[start - 1]):
-            start -= 1
-        found = BLOCK.match(folded, start)
-        assert found is not None
-        return start, found.group()
 
     @staticmethod
     def _longest(folded: str, hits: list[tuple[int, int, Entry]]) -> list[tuple[int, int, Entry]]:
