@@ -111,3 +111,10 @@ def test_sense_file_mistakes_are_load_errors(tmp_path: Path, body: str, message:
     path.write_text(body, encoding="utf-8")
     with pytest.raises(RuleFileError, match=message):
         load_senses(path)
+
+
+def test_a_claim_sense_keeps_a_violation_that_a_catch_all_sense_would_downgrade() -> None:
+    claim = guard.lint("这是全网唯一一款双层面料的。", platform="douyin")
+    assert [(f.rule, f.tier) for f in claim] == [("CONTENT-001", "general")]
+    narrated = guard.lint("唯一一位没来的是小王。", platform="douyin")
+    assert [(f.rule, f.tier) for f in narrated] == [("CONTENT-012", "info")]

@@ -274,7 +274,7 @@ def validate(lexicon_dir: Path = LEXICON_DIR) -> tuple[list[str], dict[str, int]
         where = f"senses.yaml {sense.get('id')!r}"
         if not {"id", "kind", "verdict", "reason"} <= set(sense) <= SENSE_KEYS or not (sense.get("terms") or sense.get("families")):
             problems.append(f"{where}: keys {sorted(sense)}")
-        if sense.get("kind") not in SENSE_KINDS or sense.get("verdict") not in ("drop", "info"):
+        if sense.get("kind") not in SENSE_KINDS or sense.get("verdict") not in ("drop", "info", "claim"):
             problems.append(f"{where}: bad kind or verdict")
         for family in sense.get("families") or []:
             if family not in FAMILIES:

@@ -260,6 +260,8 @@ class Matcher:
             sense = self._sense(folded, start, end, entry) if exemption is None else None
             if sense is not None and sense.verdict == "drop":
                 continue
+            if sense is not None and sense.verdict == "claim":
+                sense = None
             hits.append(Hit(origin(start), origin(end - 1) + 1, entry, exemption, sense))
         return hits
 

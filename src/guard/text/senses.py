@@ -5,8 +5,10 @@ the price or the shop. The same characters also serve the speaker's feelings (�
 and logistics (最少买两件, 最晚明天发), ordinals (第一场), ratings (最大支持128GB), set phrases
 (最大的特点) and names (万能试验机). ``lexicons/senses.yaml`` describes each such sense as data: the
 terms it applies to and regular expressions for the text just before and just after the hit, on
-the same line of normalised text. A sense either drops the hit (``drop``: not a claim) or keeps it
-as advice (``info``: the sense stays ambiguous), never raising it.
+the same line of normalised text. A sense either drops the hit (``drop``: not a claim), keeps it as
+advice (``info``: the sense stays ambiguous) or confirms it (``claim``: the claim sense of a term
+whose other uses are ambiguous, so that a later catch-all ``info`` sense does not apply). Senses are
+tried in file order; the first that fits decides.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from guard.errors import RuleFileError
 from guard.text.normalise import normalise_term
 
 KINDS = ("feeling", "quantity", "ordinal", "specification", "set_phrase", "name", "negation", "reported", "other")
-VERDICTS = ("drop", "info")
+VERDICTS = ("drop", "info", "claim")
 WINDOW = 24  # characters before a hit that a ``before`` pattern may look at
 
 
@@ -76,7 +78,7 @@ def load_senses(path: Path | None = None) -> tuple[Sense, ...]:
         if raw.get("kind") not in KINDS or raw.get("verdict") not in VERDICTS:
             raise RuleFileError(str(file), f"sense {sense_id}: kind must be one of {KINDS}, verdict one of {VERDICTS}")
         if raw.get("before") is None and raw.get("after") is None:
-            raise RuleFileError(str(file), f"sense {sense_id}: give a `before` or an `after` pattern")
+            raise RuleFileError(str(file), f"sense {sense_id}: give a `before` or an `after` pattern ('' fits always)")
         terms = raw.get("terms") or []
         families = raw.get("families") or []
         if not terms and not families:
