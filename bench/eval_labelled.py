@@ -118,6 +118,13 @@ def report(half: str, items: list[Labelled], linter) -> tuple[Score, list[tuple[
         recall = f"{r.recall:.3f} ({r.true_pos}/{r.true_pos + r.false_neg})" if r else "-"
         precision = f"{p.precision:.3f} ({p.true_pos}/{p.true_pos + p.false_pos})" if p else "-"
         print(f"  {family:<15} {recall:<24} {precision}")
+    by_source: dict[str, list[Labelled]] = {}
+    for item in items:
+        by_source.setdefault(item.sentence.source, []).append(item)
+    for source, subset in sorted(by_source.items()):
+        score = evaluate(subset, linter)[0]
+        print(f"  {source:<20} {len(subset):>5} sentences  precision {score.precision:.3f}  recall {score.recall:.3f} "
+              f"({score.true_pos + score.false_neg} violations)")
     return total, errors
 
 
