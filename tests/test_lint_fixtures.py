@@ -101,3 +101,14 @@ def test_ok_fixture_holds_a_candidate(case: Case, linter: Linter) -> None:
     """An `ok` case can fail: its text holds a lexicon candidate (a raw automaton or pattern hit before
     any boundary, allow, sense or exemption check)."""
     assert linter.matcher.candidates(case.text), f"{case.text!r} holds no lexicon candidate: the case cannot fail"
+
+
+def test_every_sense_decides_at_least_one_fixture(linter: Linter) -> None:
+    """Each sense in lexicons/senses.yaml is exercised by a fixture line (as a drop, advice or claim)."""
+    from guard.text.senses import load_senses
+
+    applied: list[tuple[str, str]] = []
+    for case in CASES:
+        linter.matcher.scan(case.text, applied)
+    unused = {sense.id for sense in load_senses()} - {sense_id for _, sense_id in applied}
+    assert not unused, f"senses no fixture exercises: {sorted(unused)}"

@@ -233,8 +233,12 @@ class Matcher:
                     found.setdefault((index, match.start(), match.end()), (match.start(), match.end(), entry, True))
         return list(found.values())
 
-    def scan(self, text: str) -> list[Hit]:
-        """Every verified hit in ``text``, in order, with original offsets."""
+    def scan(self, text: str, senses_applied: list[tuple[str, str]] | None = None) -> list[Hit]:
+        """Every verified hit in ``text``, in order, with original offsets.
+
+        ``senses_applied``, when given, receives (term, sense id) for every sense that decided a hit,
+        dropped ones included: what a fixture needs to show which sense it exercises.
+        """
         if self._empty or not text:
             return []
         norm = normalise(text)
@@ -258,6 +262,8 @@ class Matcher:
         for start, end, entry in kept:
             exemption = self._exemption(folded, start, end, entry) if entry.family == "absolute" else None
             sense = self._sense(folded, start, end, entry) if exemption is None else None
+            if sense is not None and senses_applied is not None:
+                senses_applied.append((entry.term, sense.id))
             if sense is not None and sense.verdict == "drop":
                 continue
             if sense is not None and sense.verdict == "claim":

