@@ -147,6 +147,16 @@ def _check_term_text(term: str, where: str, problems: list[str]) -> None:
             problems.append(f"{where}: term {term!r} has unexpected character {char!r}")
 
 
+_FULL_WIDTH_PUNCTUATION = "，！？；："
+
+
+def _check_pattern_punctuation(pattern: str, where: str, problems: list[str]) -> None:
+    """Text is matched after NFKC, which turns ，！？；： into ASCII: a pattern naming one must name both."""
+    for char in _FULL_WIDTH_PUNCTUATION:
+        if char in pattern and fold(char) not in pattern:
+            problems.append(f"{where}: pattern has {char!r} but not {fold(char)!r}; normalised text holds only the latter")
+
+
 def validate(lexicon_dir: Path = LEXICON_DIR) -> tuple[list[str], dict[str, int]]:
     """Return (problems, counts). An empty problem list means the lexicon is valid."""
     problems: list[str] = []
@@ -170,6 +180,7 @@ def validate(lexicon_dir: Path = LEXICON_DIR) -> tuple[list[str], dict[str, int]
                 re.compile(str(pattern.get("pattern")))
             except re.error as error:
                 problems.append(f"{where}: bad pattern: {error}")
+            _check_pattern_punctuation(str(pattern.get("pattern")), where, problems)
             if pattern.get("tier", data.get("default_tier")) not in TIERS:
                 problems.append(f"{where}: bad tier {pattern.get('tier')!r}")
         if data.get("family") != family:
@@ -288,6 +299,7 @@ def validate(lexicon_dir: Path = LEXICON_DIR) -> tuple[list[str], dict[str, int]
                     re.compile(str(sense[side]))
                 except re.error as error:
                     problems.append(f"{where}: bad {side} pattern: {error}")
+                _check_pattern_punctuation(str(sense[side]), where, problems)
     return problems, counts
 
 
