@@ -84,11 +84,14 @@ def spellings(keys: Iterable[str]) -> dict[str, list[str]]:
         except (OSError, ValueError):
             pass
     found = compute(wanted)
-    if path is not None:
+    if path is not None and directory is not None:
         try:
             temporary = path.with_suffix(".tmp")
             temporary.write_text(json.dumps(found, ensure_ascii=False), encoding="utf-8")
             temporary.replace(path)
+            for stale in directory.glob("pinyin-*.json"):  # spellings of earlier lexicons
+                if stale != path:
+                    stale.unlink(missing_ok=True)
         except OSError:
             pass
     return found
