@@ -227,3 +227,14 @@ def test_findings_point_at_the_field() -> None:
         ("LIST-007", "$.products[0].cover_width"), ("QUAL-002", "$.products[0].qualifications"),
         ("ROOM-001", "$.live_rooms[0].products[0].room_price"),
     ]
+
+
+@pytest.mark.parametrize("name, bad", [("新款Ⅲ代", "Ⅲ"), ("①号款", "①"), ("面积m²", "²"), ("半价½", "½")])
+def test_weixin_store_title_counts_only_letters_and_decimal_digits(name: str, bad: str) -> None:
+    """Ⅲ, ①, ² and ½ are neither letters nor digits for the title rules (str.isalnum says they are)."""
+    facts = guard.facts.product_facts(guard.model.Product.model_validate(
+        {**CLEAN, "channels": ["weixin_store"], "name": name}), None, date(2026, 11, 26))
+    assert facts["store_title_chars"] == len(name) - 1
+    assert facts["store_title_bad_symbols"] == 1
+    findings = run({**CLEAN, "channels": ["weixin_store"], "name": name + "纯棉圆领T恤"})
+    assert any(f.rule == "LIST-012" and bad in f.message for f in findings)

@@ -220,6 +220,16 @@ def is_cjk(ch: str) -> bool:
 
 
 @cache
+def is_title_char(ch: str) -> bool:
+    """An effective title character for 微信小店: a letter (汉字 included) or a decimal digit.
+
+    ``str.isalnum`` also accepts Roman numerals (Ⅲ), circled and superscript digits (①, ²) and
+    fractions (½), which the platform names as bad examples; Unicode categories tell them apart.
+    """
+    return unicodedata.category(ch) in ("Lu", "Ll", "Lt", "Lm", "Lo", "Nd")
+
+
+@cache
 def add_working_days(start: date, days: int) -> date:
     """``start`` plus ``days`` working days (Monday to Friday; public holidays are not modelled)."""
     current = start
@@ -299,11 +309,11 @@ def product_facts(product: Product, merchant: Merchant | None, today: date) -> d
         facts["category_authorized"] = category.id in merchant.authorized_categories
     if facts["targets_weixin_store"]:
         title = product.name
-        facts["store_title_chars"] = sum(1 for ch in title if ch.isalnum())
+        facts["store_title_chars"] = sum(1 for ch in title if is_title_char(ch))
         facts["store_title_length"] = len(title)
         facts["store_title_no_cjk"] = not any(is_cjk(ch) for ch in title)
         facts["store_title_bad_symbols"] = sum(
-            1 for ch in title if not ch.isalnum() and ch not in tax.store_title_symbols
+            1 for ch in title if not is_title_char(ch) and ch not in tax.store_title_symbols
         )
         facts["head_image_count"] = len(product.head_images)
         facts["head_image_duplicates"] = len(product.head_images) - len(set(product.head_images))
