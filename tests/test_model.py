@@ -24,14 +24,19 @@ def test_yuan_to_fen(value: object, fen: int) -> None:
     ("value", "message"),
     [("19.999", "at most 2 decimal places"), (1e-05, "at most 2 decimal places"), (float("nan"), "finite"),
      (float("inf"), "finite"), ("-1", "negative"), (-0.5, "negative"), ("abc", "not an amount"), (True, "expected"),
-     ([1], "expected an amount"), ("NaN", "finite")],
+     ([1], "expected an amount"), ("NaN", "finite"), (10_000_001, "price cap"), ("10000000.01", "price cap"),
+     (2**70, "price cap"), ("1e30", "price cap"), (1e30, "price cap"), ("9" * 40, "price cap")],
 )
 def test_yuan_to_fen_rejects(value: object, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         yuan_to_fen(value)
 
 
-@given(st.integers(min_value=0, max_value=10**10))
+def test_the_price_cap_itself_is_accepted() -> None:
+    assert yuan_to_fen(10_000_000) == yuan_to_fen("10000000.00") == 1_000_000_000
+
+
+@given(st.integers(min_value=0, max_value=10**9))
 def test_fen_round_trips_through_yuan_text(fen: int) -> None:
     assert yuan_to_fen(f"{fen // 100}.{fen % 100:02d}") == fen
 
@@ -59,3 +64,8 @@ def test_models_are_frozen() -> None:
     with pytest.raises(ValidationError):
         product.price = 5  # type: ignore[misc]
     assert isinstance(product.model_copy(update={"platform": "douyin"}), Product)
+
+
+def test_counts_are_bounded_so_integer_facts_never_overflow() -> None:
+    with pytest.raises(ValidationError, match="less than or equal to 1000000000"):
+        Product.model_validate({"id": "P", "category": "apparel", "name": "T恤", "price": "1", "stock": 2**63})

@@ -1,7 +1,8 @@
 """Typed input models: Merchant, Product, Promotion, LiveRoom.
 
 Money is integer fen inside guard. Input takes yuan (int, decimal string or float) and rejects
-more than 2 decimal places, NaN, infinities and negative amounts with a message that says so.
+more than 2 decimal places, NaN, infinities, negative amounts and amounts above the platform's
+price cap (1,000万元, the 微信小店 product API's limit) with a message that says so.
 Times are timezone-aware; a time given without a zone is read as China Standard Time (+08:00).
 """
 
@@ -45,6 +46,13 @@ def _alias(kind: str) -> Any:
 
 
 _PLAIN_YUAN = re.compile(r"(\d+)(?:\.(\d{1,2}))?")
+MAX_FEN = 1_000_000_000  # 1,000万元: the largest sale price the 微信小店 product API accepts (reference §5.5)
+
+
+def _capped(fen: int, shown: str) -> int:
+    if fen > MAX_FEN:
+        raise ValueError(f"amount above the platform's price cap of {MAX_FEN // 100:,} yuan: {shown}")
+    return fen
 
 
 def yuan_to_fen(value: Any) -> int:
@@ -52,7 +60,7 @@ def yuan_to_fen(value: Any) -> int:
     if isinstance(value, bool) or value is None:
         raise ValueError("expected an amount in yuan")
     if isinstance(value, int) and value >= 0:
-        return value * 100
+        return _capped(value * 100, str(value))
     if isinstance(value, float):
         if math.isnan(value) or math.isinf(value):
             raise ValueError(f"amount must be a finite number, got {value}")
@@ -64,9 +72,11 @@ def yuan_to_fen(value: Any) -> int:
     else:
         raise ValueError(f"expected an amount in yuan, got {type(value).__name__}")
     plain = _PLAIN_YUAN.fullmatch(text)
-    if plain:  # the common case, without Decimal arithmetic
-        return int(plain[1]) * 100 + int((plain[2] or "0").ljust(2, "0"))
     shown = repr(value) if isinstance(value, str) else text
+    if plain:  # the common case, without Decimal arithmetic
+        if len(plain[1]) > 12:
+            raise ValueError(f"amount above the platform's price cap of {MAX_FEN // 100:,} yuan: {shown}")
+        return _capped(int(plain[1]) * 100 + int((plain[2] or "0").ljust(2, "0")), shown)
     try:
         amount = Decimal(text)
     except InvalidOperation:
@@ -78,11 +88,14 @@ def yuan_to_fen(value: Any) -> int:
     exponent = amount.normalize().as_tuple().exponent
     if isinstance(exponent, int) and exponent < -2:
         raise ValueError(f"at most 2 decimal places are allowed in yuan (WeChat goods/add), got {shown}")
+    if amount > MAX_FEN // 100:
+        raise ValueError(f"amount above the platform's price cap of {MAX_FEN // 100:,} yuan: {shown}")
     return int(amount * 100)
 
 
 Fen = Annotated[int, BeforeValidator(yuan_to_fen)]
-NonNegativeInt = Annotated[int, Field(ge=0, strict=False)]
+MAX_COUNT = 1_000_000_000  # stock, sizes and days: far above any real value, far below where integer facts overflow
+NonNegativeInt = Annotated[int, Field(ge=0, le=MAX_COUNT, strict=False)]
 
 
 def _aware(value: datetime) -> datetime:
@@ -185,13 +198,13 @@ class Product(_Model):
 
 
 class Tier(_Model):
-    min_quantity: int = Field(ge=1)
+    min_quantity: int = Field(ge=1, le=MAX_COUNT)
     discount_bp: int = Field(gt=0, le=10000, description="share of the price paid, in basis points")
 
 
 class Component(_Model):
     product: str
-    quantity: int = Field(default=1, ge=1)
+    quantity: int = Field(default=1, ge=1, le=MAX_COUNT)
 
 
 class Promotion(_Model):
