@@ -167,3 +167,95 @@ def test_compiled_json_has_only_known_operators(ruleset: RuleSet) -> None:
     text = json.dumps(durable.compile_ruleset(ruleset, "wechat"))
     operators = set(re.findall(r'"(\$[a-z]+)"', text))
     assert operators <= {"$and", "$or", "$ex", "$nex", "$neq", "$gt", "$gte", "$lt", "$lte", "$m"}
+
+
+# Random conditions over every operator, not only the bundled rules' (which barely use in, not_in,
+# exists and ne): a fixed set of generated rules on the room schema, checked on random facts.
+_INT_VALUES = (-1, 0, 1, 5, 100)
+_STR_VALUES = ("a", "b", "中")
+
+
+def _random_condition(rng: Any, fields: dict[str, type], depth: int = 0) -> Condition:
+    if depth < 2 and rng.random() < 0.35:
+        items = tuple(_random_condition(rng, fields, depth + 1) for _ in range(rng.randint(1, 3)))
+        return All(items) if rng.random() < 0.5 else Any_(items)
+    name = rng.choice(sorted(fields))
+    kind = fields[name]
+    ops = {int: OPERATORS_INT, str: OPERATORS_STR, bool: OPERATORS_BOOL}[kind]
+    op = rng.choice(ops)
+    if op in ("exists", "missing"):
+        return Cmp(name, op)
+    pool = {int: _INT_VALUES, str: _STR_VALUES, bool: (True, False)}[kind]
+    if op in ("in", "not_in"):
+        return Cmp(name, op, tuple(rng.sample(pool, rng.randint(1, len(pool)))))
+    same_type = [f for f, t in fields.items() if t is kind and f != name]
+    if same_type and rng.random() < 0.2:
+        return Cmp(name, op, None, rng.choice(same_type))
+    return Cmp(name, op, rng.choice(pool))
+
+
+OPERATORS_INT = ("eq", "ne", "gt", "gte", "lt", "lte", "in", "not_in", "exists", "missing")
+OPERATORS_STR = ("eq", "ne", "in", "not_in", "exists", "missing")
+OPERATORS_BOOL = ("eq", "ne", "exists", "missing")
+_KIND = "room_product"
+_FIELDS = {"room_price_fen": int, "library_price_fen": int, "phase": str, "platform": str, "on_sale": bool,
+           "expired": bool}
+
+
+def _random_ruleset() -> RuleSet:
+    import dataclasses
+    import random
+
+    schema = schemas()[_KIND]
+    fields = {name: kind for name, kind in _FIELDS.items() if name in schema and schema[name].type is kind}
+    assert len(fields) == len(_FIELDS), sorted(schema)
+    rng = random.Random(20261202)
+    base = next(rule for rule in RULES.rules if rule.applies_to == _KIND)
+    rules = []
+    for index in range(120):
+        condition = _random_condition(rng, fields)
+        rules.append(dataclasses.replace(base, id=f"RND-{index:03d}", conditions={p: condition for p in base.conditions}))
+    return RuleSet(rules, RULES.sources, RULES.penalties, RULES.tier_rank, "random")
+
+
+def _used_operators(condition: Condition, into: set[str]) -> set[str]:
+    if isinstance(condition, Cmp):
+        into.add(condition.op + (":ref" if condition.ref else ""))
+    else:
+        for item in condition.items:
+            _used_operators(item, into)
+    return into
+
+
+RANDOM = _random_ruleset() if durable.available() else None
+_ROOM_FACTS = st.fixed_dictionaries({}, optional={
+    "room_price_fen": st.sampled_from((-2, -1, 0, 1, 2, 5, 6, 99, 100, 101)),
+    "library_price_fen": st.sampled_from((-1, 0, 1, 5, 100)),
+    "phase": st.sampled_from(("a", "b", "中", "live", "")),
+    "platform": st.sampled_from(("a", "b", "中", "x")),
+    "on_sale": st.booleans(),
+    "expired": st.booleans(),
+})
+
+
+def test_random_rules_use_every_operator() -> None:
+    assert RANDOM is not None
+    used: set[str] = set()
+    for rule in RANDOM.rules:
+        _used_operators(rule.conditions["wechat"], used)
+    assert set(OPERATORS_INT) <= used
+    assert {op for op in used if op.endswith(":ref")}
+
+
+@pytest.fixture(scope="module")
+def random_engines() -> tuple[Engine, Engine]:
+    assert RANDOM is not None
+    return make_engine(RANDOM, "native"), make_engine(RANDOM, "durable")
+
+
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(facts=_ROOM_FACTS)
+def test_engines_agree_on_random_conditions(random_engines: tuple[Engine, Engine], facts: dict[str, Any]) -> None:
+    native, durable_engine = random_engines
+    expected = [r.id for r in native.fired(_KIND, "wechat", facts)]
+    assert [r.id for r in durable_engine.fired(_KIND, "wechat", facts)] == expected

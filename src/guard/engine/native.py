@@ -73,6 +73,8 @@ def split_guard(condition: Condition) -> tuple[tuple[str, object] | None, Condit
         first = condition.items[0]
         if isinstance(first, Cmp) and first.op == "eq" and first.ref is None:
             rest = condition.items[1:]
+            if not rest:  # all: [field eq value] is the guard alone
+                return (first.field, first.value), None
             return (first.field, first.value), (rest[0] if len(rest) == 1 else All(rest))
     return None, condition
 
