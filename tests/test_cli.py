@@ -12,17 +12,28 @@ GOOD = {"id": "P1", "category": "general", "name": "玻璃水杯", "price": "9.9
         "qualifications": [{"type": "business_licence"}, {"type": "brand_authorization"}]}
 
 
-def write(tmp_path: Path, *products: dict, name: str = "c.json") -> str:
+MERCHANT = {"id": "M1", "mode": "self_operated", "enterprise_verified": True, "mini_program_categories": ["general"]}
+
+
+def write(tmp_path: Path, *products: dict, name: str = "c.json", merchant: dict | None = MERCHANT) -> str:
     path = tmp_path / name
-    path.write_text(json.dumps({"products": list(products)}, ensure_ascii=False), encoding="utf-8")
+    document: dict = {"products": list(products)}
+    if merchant is not None:
+        document["merchant"] = merchant
+    path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
     return str(path)
+
+
+def test_a_catalog_without_a_merchant_says_permissions_were_not_checked(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", write(tmp_path, GOOD, merchant=None), "--format", "jsonl", "--now", "2026-11-26T10:00:00"]) == 0
+    assert [json.loads(line)["rule"] for line in capsys.readouterr().out.splitlines()] == ["PERM-007"]
 
 
 def test_clean_catalog_exits_zero(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check", write(tmp_path, GOOD), "--now", "2026-11-26T10:00:00"]) == 0
     out, err = capsys.readouterr()
     assert out == ""
-    assert "1 records read, 1 checked, 0 rejected; 0 findings" in err
+    assert "2 records read, 1 checked, 0 rejected; 0 findings" in err  # the merchant is a record
 
 
 def test_findings_exit_one_and_fail_on(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -108,4 +119,4 @@ def test_progress_bar_goes_to_stderr(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert main(["check", path, "--progress"]) == 0
     out, err = capsys.readouterr()
     assert out == ""
-    assert "subject" in err and "50 records read, 50 checked" in err
+    assert "subject" in err and "51 records read, 50 checked" in err

@@ -174,8 +174,8 @@ class Product(_Model):
     name: str = Field(min_length=1)
     description: str = ""
     price_type: Annotated[Literal["fixed", "range", "discount"], _alias("price_type")] = "fixed"
-    price: Fen
-    price2: Fen | None = None
+    price: Annotated[Fen, Field(gt=0)]  # a listed price of 0 is no price (the live goods API refuses it, 300003)
+    price2: Annotated[Fen, Field(gt=0)] | None = None
     cover_width: NonNegativeInt | None = None
     cover_height: NonNegativeInt | None = None
     detail_url: str | None = None
