@@ -119,7 +119,8 @@ def test_reference_price_and_raise_then_cut(engine) -> None:
     findings = {f.rule: f for f in report if f.subject == "promotion:D1"}
     assert sorted(findings) == ["PRICE-001", "PRICE-002"]
     assert findings["PRICE-001"].message == "活动 D1 标示的原价 99.00 元高于7日内最低成交价 89.00 元。"
-    assert findings["PRICE-002"].message.startswith("活动 D1 开始前 7 日内商品成交价上调了 25.31%，")
+    assert findings["PRICE-002"].message == ("活动 D1 开始前 7 日内商品价格从 79.00 元上调了 25.31%，"
+                                             "降价却以 99.00 元为基准，构成先涨后降。")
     honest = {**promo, "reference_price": "89"}
     steady = {**product, "price_history": [{"at": at(10), "price": "89"}, {"at": at(20), "price": "89"}]}
     assert [f.rule for f in run(steady, promotions=[honest], engine=engine) if f.topic == "pricing"] == []
@@ -205,7 +206,37 @@ def test_fact_helpers() -> None:
     assert reference_ceiling(history[:1], start) == (100, "最近一次成交价")
     assert reference_ceiling([], start) == (None, "无成交记录")
     assert raise_in_window(history, start) == 2000
-    assert raise_in_window(history[:1], start) is None
+    assert raise_in_window(history[:1], start) == 0
+    assert raise_in_window([], start) is None
+
+
+def _pricing(product: dict[str, Any], promo: dict[str, Any], engine: str = "native") -> list[str]:
+    return sorted(f.rule for f in run(product, promotions=[promo], engine=engine) if f.topic == "pricing")
+
+
+def test_raise_then_cut_inside_the_window_is_found(engine) -> None:
+    """99 on 11-25, 129 on 11-28, a 'discount' on 12-01: the earlier, lower price lies inside the window too."""
+    history = [{"at": "2026-11-25T12:00:00+08:00", "price": "99"}, {"at": "2026-11-28T12:00:00+08:00", "price": "129"}]
+    product = {**CLEAN, "price": "129", "price_history": history}
+    promo = {"id": "D2", "kind": "direct_discount", "products": ["P1"], "start": "2026-12-01T10:00:00+08:00",
+             "end": "2026-12-02T10:00:00+08:00", "price": "109", "period_shown": True}
+    assert _pricing(product, promo, engine) == ["PRICE-002"]
+
+
+def test_a_lottery_after_a_raise_is_no_raise_then_cut(engine) -> None:
+    history = [{"at": at(10), "price": "79"}, {"at": at(20), "price": "99"}]
+    product = {**CLEAN, "price": "99", "price_history": history}
+    lottery = {"id": "L1", "kind": "lottery", "products": ["P1"], "start": at(24), "top_prize": "100"}
+    assert "PRICE-002" not in _pricing(product, lottery, engine)
+
+
+def test_an_honest_reference_after_a_short_blip_is_no_raise_then_cut(engine) -> None:
+    history = [{"at": at(1), "price": "89"}, {"at": at(20), "price": "109"}, {"at": at(22), "price": "89"}]
+    product = {**CLEAN, "price": "89", "price_history": history}
+    promo = {"id": "D3", "kind": "direct_discount", "products": ["P1"], "start": at(24), "end": at(25),
+             "reference_price": "89", "price": "79", "period_shown": True}
+    assert _pricing(product, promo, engine) == []
+    assert _pricing(product, {**promo, "reference_price": "109"}, engine) == ["PRICE-001", "PRICE-002"]
 
 
 def test_a_catalog_can_be_checked_twice_with_the_same_result(tmp_path) -> None:

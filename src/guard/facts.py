@@ -91,7 +91,10 @@ _PROMOTION: dict[str, FactSpec] = {
     "period_shown": _spec(bool, "the period is shown to buyers"),
     "reference_price_fen": _spec(int, "stated 原价 / compared price, fen"),
     "reference_ceiling_fen": _spec(int, "lowest transaction price in the 7 days before the promotion, else the last one, fen"),
-    "raise_in_window_bp": _spec(int, "price raise inside the 7-day window over the price before it, basis points"),
+    "raise_in_window_bp": _spec(int, "price raise inside the 7-day window over the price before the rise, basis points"),
+    "pre_raise_price_fen": _spec(int, "the price before that raise, fen"),
+    "cut_base_fen": _spec(int, "the base a cut is measured from: the stated 原价, else the last price before the promotion"),
+    "cuts_price": _spec(bool, "the promotion cuts the price (direct discount, coupon, tiered quantity)"),
     "tier_count": _spec(int, "满件打折 tiers"),
     "tiers_monotonic": _spec(bool, "more items never pay a higher share"),
     "bundle_stock": _spec(int, "bundle stock"),
@@ -375,18 +378,39 @@ def reference_ceiling(history: list[tuple[datetime, int]], start: datetime) -> t
     return None, NO_HISTORY
 
 
-def raise_in_window(history: list[tuple[datetime, int]], start: datetime) -> int | None:
-    """How much the price rose inside the 7-day window over the last price before it, basis points."""
+def raise_before(history: list[tuple[datetime, int]], start: datetime) -> tuple[int, int] | None:
+    """A raise inside the 7 days before ``start``: (its size in basis points, the price before it).
+
+    The price before the raise is the lowest price that came before the window's peak: the last
+    transaction before the window, or any earlier one inside it (99 on 11-25, then 129 on 11-28, is a
+    raise of 30 % from 99 even though both lie in the window). None when nothing was raised.
+    """
     window_start = start - REFERENCE_WINDOW
     prior = [(at, price) for at, price in history if at < window_start]
-    window = [price for at, price in history if window_start <= at < start]
-    if not prior or not window:
+    window = sorted((at, price) for at, price in history if window_start <= at < start)
+    if not window:
         return None
-    base = max(prior)[1]
-    peak = max(window)
-    if base <= 0:
+    peak_at, peak = max(window, key=lambda point: (point[1], -point[0].timestamp()))
+    before_peak = [price for at, price in window if at < peak_at]
+    if prior:
+        before_peak.append(max(prior)[1])
+    if not before_peak:
         return None
-    return max(peak - base, 0) * 10000 // base
+    low = min(before_peak)
+    if low <= 0 or peak <= low:
+        return None
+    return (peak - low) * 10000 // low, low
+
+
+def raise_in_window(history: list[tuple[datetime, int]], start: datetime) -> int | None:
+    """How much the price rose inside the 7-day window over the price before the rise, basis points."""
+    found = raise_before(history, start)
+    return found[0] if found is not None else 0 if history else None
+
+
+def last_price_before(history: list[tuple[datetime, int]], start: datetime) -> int | None:
+    before = [(at, price) for at, price in history if at < start]
+    return max(before)[1] if before else None
 
 
 def promotion_facts(
@@ -405,6 +429,7 @@ def promotion_facts(
             promo.kind == "direct_discount" and promo.end is not None
         ),
         "period_shown": promo.period_shown,
+        "cuts_price": promo.kind in PRICE_CUTTING,
     }
     _put(facts, "reference_price_fen", promo.reference_price)
     _put(facts, "top_prize_fen", promo.top_prize)
@@ -414,7 +439,13 @@ def promotion_facts(
         ceiling, basis = reference_ceiling(history, start)
         _put(facts, "reference_ceiling_fen", ceiling)
         facts["ceiling_basis"] = basis
-        _put(facts, "raise_in_window_bp", raise_in_window(history, start))
+        raised = raise_before(history, start)
+        if raised is not None:
+            facts["raise_in_window_bp"], facts["pre_raise_price_fen"] = raised
+        elif history:
+            facts["raise_in_window_bp"] = 0
+        base = promo.reference_price if promo.reference_price is not None else last_price_before(history, start)
+        _put(facts, "cut_base_fen", base if base is not None else target.current_price)
         if promo.kind in PRICE_CUTTING:
             overlapping = [p for p in same_product_promotions if p.kind in PRICE_CUTTING and _overlaps(promo, p)]
             facts["stacked_final_price_fen"] = _stacked_price(target.current_price, overlapping)
