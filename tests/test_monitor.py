@@ -116,7 +116,10 @@ def test_price_changes_need_a_log_and_pass_the_pricing_rules() -> None:
         event("price_changed", 3600, product="P1", price="129", operator="amy", reason="原料涨价"),
         event("price_changed", 7200, product="P1", price="89", reference_price="129"),
     ]
-    assert sorted(o[0] for o in run(lines)) == ["PRICE-004", "PRICE-005"]
+    # 99 → 129 inside the window, then 89 shown against 129: the 原价 is the raised price
+    assert sorted(o[0] for o in run(lines)) == ["PRICE-004", "PRICE-005", "PRICE-006"]
+    honest = [*lines[:3], event("price_changed", 7200, product="P1", price="89", reference_price="99")]
+    assert sorted(o[0] for o in run(honest)) == ["PRICE-004"]
     old = [event("price_changed", -9 * 86400, product="P1", price="99", operator="a", reason="r"),
            event("price_changed", -3 * 86400, product="P1", price="129", operator="a", reason="r"),
            event("price_changed", 0, product="P1", price="89", operator="a", reason="r")]

@@ -143,6 +143,8 @@ _PRICE_CHANGE: dict[str, FactSpec] = {
     "reference_price_fen": _spec(int, "原价 shown with the new price, fen"),
     "reference_ceiling_fen": _spec(int, "lowest transaction price in the 7 days before, else the last one, fen"),
     "raise_in_window_bp": _spec(int, "raise of the marked price inside the 7 days before this change, basis points"),
+    "pre_raise_price_fen": _spec(int, "the marked price before that raise, fen"),
+    "cut_base_fen": _spec(int, "what the cut is measured from: the 原价 shown with it, else the previous price"),
     "product": _display("product id"),
     "ceiling_basis": _display("how the reference ceiling was found"),
 }

@@ -36,7 +36,7 @@ from guard.facts import (
     REFERENCE_WINDOW,
     WINDOW_LOW,
     Subject,
-    raise_in_window,
+    raise_before,
 )
 from guard.findings import Finding, FindingBuilder
 from guard.model import CHINA_TZ
@@ -373,9 +373,14 @@ class Monitor:
         if ceiling is not None:
             facts["reference_ceiling_fen"] = ceiling
             facts["ceiling_basis"] = basis
-        raised = raise_in_window(list(marked), event.at)
+        raised = raise_before(list(marked), event.at)
         if raised is not None:
-            facts["raise_in_window_bp"] = raised
+            facts["raise_in_window_bp"], facts["pre_raise_price_fen"] = raised
+        elif marked:
+            facts["raise_in_window_bp"] = 0
+        base = event.reference_price if event.reference_price is not None else previous
+        if base is not None:
+            facts["cut_base_fen"] = base
         self._remember(self.prices, event.product, event.at, event.price)
         self.price_log.append({"event_key": key, "product": event.product, "at": event.at.isoformat(),
                                "old_fen": previous, "new_fen": event.price, "operator": event.operator,
