@@ -49,7 +49,7 @@ def test_clean_product_has_no_findings(engine) -> None:
         ({"name": "123456"}, ["LIST-003"]),
         ({"price2": "49"}, ["LIST-004"]),
         ({"price_type": "range", "price2": "59"}, ["LIST-005"]),
-        ({"price_type": "discount", "price": "59", "price2": "69"}, ["LIST-006"]),
+        ({"price_type": "discount", "price": "59", "price2": "69", "price_history": [{"at": "2026-11-25T10:00:00+08:00", "price": "69"}]}, ["LIST-006"]),
         ({"cover_width": 800}, ["LIST-007"]),
         ({"detail_url": None}, ["LIST-008"]),
         ({"qualifications": QUALS[:1]}, ["QUAL-002"]),
@@ -269,3 +269,15 @@ def test_weixin_store_title_counts_only_letters_and_decimal_digits(name: str, ba
     assert facts["store_title_bad_symbols"] == 1
     findings = run({**CLEAN, "channels": ["weixin_store"], "name": name + "纯棉圆领T恤"})
     assert any(f.rule == "LIST-012" and bad in f.message for f in findings)
+
+
+def test_a_products_own_original_price_is_held_to_the_7_day_low(engine) -> None:
+    """A 原价 of 299 on goods sold at 169 for 16 days is above the 7-day low."""
+    history = [{"at": at(day), "price": "169"} for day in range(10, 26)]
+    shown = {**CLEAN, "price_type": "discount", "price": "299", "price2": "169", "price_history": history}
+    findings = [f for f in run(shown, engine=engine) if f.topic == "pricing"]
+    assert [f.rule for f in findings] == ["PRICE-007"]
+    assert findings[0].message == "商品 P1 显示的原价 299.00 元高于7日内最低成交价 169.00 元。"
+    assert [f.rule for f in run({**shown, "price": "169.01", "price2": "149"}, engine=engine) if f.topic == "pricing"] == ["PRICE-007"]
+    assert [f.rule for f in run({**shown, "price": "169", "price2": "149"}, engine=engine) if f.topic == "pricing"] == []
+    assert [f.rule for f in run({**shown, "price_history": []}, engine=engine) if f.topic == "pricing"] == ["PRICE-008"]

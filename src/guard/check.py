@@ -57,7 +57,7 @@ def subjects(catalog: Catalog, *, platform: str | None, now: datetime, matcher: 
         if problem:
             problems.append((InputProblem(file, path, "$.merchant", problem, product.id), True))
             continue
-        facts = product_facts(product, merchant, today)
+        facts = product_facts(product, merchant, today, now)
         yield Subject("product", f"product:{product.id}", product.id, product.platform, path, facts, file=file)
         texts = [getattr(product, field) for field in TEXT_FIELDS]
         for field, text, hits in zip(TEXT_FIELDS, texts, field_hits(matcher, texts)):

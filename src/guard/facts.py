@@ -58,6 +58,9 @@ _PRODUCT: dict[str, FactSpec] = {
     "price2_fen": _spec(int, "right bound (range) or current price (discount), fen"),
     "has_price2": _spec(bool, "price2 is given"),
     "current_price_fen": _spec(int, "price a buyer pays now, fen"),
+    "shown_reference_price_fen": _spec(int, "the 原价 / 划线价 a discount display (price type 3) shows, fen"),
+    "shown_reference_ceiling_fen": _spec(int, "lowest transaction price in the 7 days before now, else the last one, fen"),
+    "shown_ceiling_basis": _display("how that ceiling was found"),
     "cover_width": _spec(int, "cover image width, px"),
     "cover_height": _spec(int, "cover image height, px"),
     "has_detail_url": _spec(bool, "detail page path is given"),
@@ -273,7 +276,14 @@ def merchant_facts(merchant: Merchant) -> dict[str, FactValue]:
     }
 
 
-def product_facts(product: Product, merchant: Merchant | None, today: date) -> dict[str, FactValue]:
+def _end_of(day: date) -> datetime:
+    from guard.model import CHINA_TZ
+
+    return datetime.combine(day, datetime.max.time(), CHINA_TZ)
+
+
+def product_facts(product: Product, merchant: Merchant | None, today: date,
+                  now: datetime | None = None) -> dict[str, FactValue]:
     tax = taxonomy()
     category = tax.categories[product.category]
     facts: dict[str, FactValue] = {
@@ -298,6 +308,12 @@ def product_facts(product: Product, merchant: Merchant | None, today: date) -> d
     }
     if product.price2 is not None:
         facts["price2_fen"] = product.price2
+    if product.price_type == "discount" and product.price2 is not None:  # 显示折扣价: price is the 原价 shown
+        facts["shown_reference_price_fen"] = product.price
+        history = [(p.at, p.price) for p in product.price_history]
+        ceiling, basis = reference_ceiling(history, now if now is not None else _end_of(today))
+        _put(facts, "shown_reference_ceiling_fen", ceiling)
+        facts["shown_ceiling_basis"] = basis
     if product.cover_width is not None:
         facts["cover_width"] = product.cover_width
     if product.cover_height is not None:
