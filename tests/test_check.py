@@ -281,3 +281,10 @@ def test_a_products_own_original_price_is_held_to_the_7_day_low(engine) -> None:
     assert [f.rule for f in run({**shown, "price": "169.01", "price2": "149"}, engine=engine) if f.topic == "pricing"] == ["PRICE-007"]
     assert [f.rule for f in run({**shown, "price": "169", "price2": "149"}, engine=engine) if f.topic == "pricing"] == []
     assert [f.rule for f in run({**shown, "price_history": []}, engine=engine) if f.topic == "pricing"] == ["PRICE-008"]
+
+
+def test_a_time_limited_discount_without_an_end_time_shows_no_period(engine) -> None:
+    promo = {"id": "T1", "kind": "direct_discount", "products": ["P1"], "start": at(24), "time_limited": True,
+             "period_shown": True, "price": "49"}
+    assert "PROMO-005" in [f.rule for f in run(CLEAN, promotions=[promo], engine=engine)]
+    assert "PROMO-005" not in [f.rule for f in run(CLEAN, promotions=[{**promo, "end": at(25)}], engine=engine)]

@@ -91,7 +91,8 @@ _PROMOTION: dict[str, FactSpec] = {
     "platform": _spec(str, "platform of the promoted product"),
     "kind": _spec(str, "direct_discount | tiered_quantity | bundle | coupon | lottery"),
     "time_limited": _spec(bool, "a time-limited discount"),
-    "period_shown": _spec(bool, "the period is shown to buyers"),
+    "period_shown": _spec(bool, "the period is shown to buyers (as the input says)"),
+    "has_end_time": _spec(bool, "the promotion has an end time: without one there is no period to show"),
     "reference_price_fen": _spec(int, "stated 原价 / compared price, fen"),
     "reference_ceiling_fen": _spec(int, "lowest transaction price in the 7 days before the promotion, else the last one, fen"),
     "raise_in_window_bp": _spec(int, "price raise inside the 7-day window over the price before the rise, basis points"),
@@ -447,6 +448,7 @@ def promotion_facts(
             promo.kind == "direct_discount" and promo.end is not None
         ),
         "period_shown": promo.period_shown,
+        "has_end_time": promo.end is not None,
         "cuts_price": promo.kind in PRICE_CUTTING,
     }
     _put(facts, "reference_price_fen", promo.reference_price)
