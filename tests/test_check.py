@@ -288,3 +288,26 @@ def test_a_time_limited_discount_without_an_end_time_shows_no_period(engine) -> 
              "period_shown": True, "price": "49"}
     assert "PROMO-005" in [f.rule for f in run(CLEAN, promotions=[promo], engine=engine)]
     assert "PROMO-005" not in [f.rule for f in run(CLEAN, promotions=[{**promo, "end": at(25)}], engine=engine)]
+
+
+@pytest.mark.parametrize(("category", "extra", "days", "go_live"), [
+    ("apparel", [], "1-3", "2026-12-01"),          # seed: 普通实物商品 1-3 working days
+    ("cross_border", [{"type": "customs_filing"}, {"type": "ciq_certificate"}], "3-5", "2026-12-03"),
+    ("virtual_service", [{"type": "icp_licence"}, {"type": "service_agreement"}], "2-4", "2026-12-02"),
+])
+def test_review_days_follow_the_seed(category: str, extra: list, days: str, go_live: str) -> None:
+    product = {**CLEAN, "category": category, "audit_status": "auditing", "qualifications": [*QUALS, *extra],
+               "qualifications_submitted_on": "2026-11-26"}
+    merchant = {**MERCHANT, "mini_program_categories": [category]}
+    review = [f for f in run(product, merchant=merchant) if f.rule == "QUAL-021"]
+    assert len(review) == 1
+    assert f"审核需 {days} 个工作日，最早可上线日期 {go_live}" in review[0].message
+
+
+def test_special_categories_borrow_no_review_time_and_an_unknown_status_says_nothing() -> None:
+    product = {**CLEAN, "category": "cosmetics", "audit_status": "auditing",
+               "qualifications": [*QUALS, {"type": "cosmetics_filing"}]}
+    merchant = {**MERCHANT, "mini_program_categories": ["cosmetics"]}
+    assert [f.rule for f in run(product, merchant=merchant) if f.topic == "qualification"] == ["QUAL-022"]
+    unknown = {k: v for k, v in CLEAN.items() if k != "audit_status"}
+    assert [f.rule for f in run(unknown) if f.topic == "qualification"] == []

@@ -72,7 +72,8 @@ _PRODUCT: dict[str, FactSpec] = {
     "head_image_duplicates": _spec(int, "微信小店 main images given more than once"),
     "head_images_min": _spec(int, "微信小店 minimum main images for this category"),
     "expired_qualification_count": _spec(int, "qualification documents past their valid-until date"),
-    "awaiting_review": _spec(bool, "audit status is not approved"),
+    "awaiting_review": _spec(bool, "an audit status is given and it is not approved"),
+    "review_time_known": _spec(bool, "a source gives the category's review time"),
     "health_food_statement": _spec(bool, "name or description states 本品不能代替药物"),
     "stock": _spec(int, "stock"),
     "expected_peak_sales": _spec(int, "expected peak sales"),
@@ -304,7 +305,7 @@ def product_facts(product: Product, merchant: Merchant | None, today: date,
         "has_price2": product.price2 is not None,
         "current_price_fen": product.current_price,
         "has_detail_url": bool(product.detail_url),
-        "awaiting_review": product.audit_status != "approved",
+        "review_time_known": category.review is not None,
         "health_food_statement": HEALTH_FOOD_STATEMENT in product.name or HEALTH_FOOD_STATEMENT in product.description,
     }
     if product.price2 is not None:
@@ -350,10 +351,13 @@ def product_facts(product: Product, merchant: Merchant | None, today: date,
         facts["expired_qualifications"] = "、".join(
             f"{tax.qualification_types[q.type]['zh']}（{q.valid_until.isoformat()}）" for q in expired  # type: ignore[union-attr]
         )
-    low, high = tax.review_days[category.review]
-    facts["review_days"] = f"{low}-{high}"
-    submitted = product.qualifications_submitted_on or today
-    facts["earliest_go_live"] = add_working_days(submitted, high).isoformat()
+    if product.audit_status is not None:
+        facts["awaiting_review"] = product.audit_status != "approved"
+    if category.review is not None:
+        low, high = tax.review_days[category.review]
+        facts["review_days"] = f"{low}-{high}"
+        submitted = product.qualifications_submitted_on or today
+        facts["earliest_go_live"] = add_working_days(submitted, high).isoformat()
     return facts
 
 

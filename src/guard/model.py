@@ -187,7 +187,7 @@ class Product(_Model):
     price_history: tuple[PricePoint, ...] = ()
     audit_status: Annotated[
         Literal["unaudited", "auditing", "approved", "rejected"], _alias("audit_status")
-    ] = "unaudited"
+    ] | None = None  # not given: unknown, so nothing is said about the review
 
     @property
     def current_price(self) -> int:

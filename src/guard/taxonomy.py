@@ -17,7 +17,7 @@ class Category:
     id: str
     zh: str
     group: str
-    review: str
+    review: str | None  # review group with a known time; None where no source gives one
     requires: tuple[str, ...]
     food: bool = False
     medical: bool = False
@@ -73,13 +73,13 @@ def taxonomy() -> Taxonomy:
         for req in spec.get("requires", []):
             if req not in requirements:
                 raise RuleFileError("categories.yaml", f"category {cid} requires unknown requirement {req}")
-        if spec["review"] not in review_days:
+        if spec.get("review") is not None and spec["review"] not in review_days:
             raise RuleFileError("categories.yaml", f"category {cid} has unknown review group {spec['review']}")
         categories[cid] = Category(
             id=cid,
             zh=spec["zh"],
             group=spec["group"],
-            review=spec["review"],
+            review=spec.get("review"),
             requires=tuple(spec.get("requires", [])),
             food=bool(spec.get("food", False)),
             medical=bool(spec.get("medical", False)),
