@@ -187,7 +187,16 @@ def test_english_messages_and_platform_override() -> None:
     assert [f.rule for f in report] == []
     [finding] = guard.check([{**CLEAN, "cover_width": 900}], merchant=MERCHANT, now=NOW, lang="en")
     assert finding.message == "The cover is 900×300 px; 小程序直播 allows at most 300×300."
-    assert finding.penalty == "warning notice"
+    assert finding.penalty == ("inferred from the minor tier: warning notice "
+                               "(no source tiers this item; configurable)")  # the seed tiers no cover size
+
+
+def test_a_tier_the_seed_sets_shows_its_penalty_plainly() -> None:
+    [finding] = [f for f in guard.check([{**CLEAN, "description": "外贸原单，A货"}], merchant=MERCHANT, now=NOW)
+                 if f.matched == "A货"]
+    assert (finding.rule, finding.tier, finding.penalty) == ("CONTENT-011", "severe", "封禁直播权限")
+    [cover] = guard.check([{**CLEAN, "cover_width": 900}], merchant=MERCHANT, now=NOW)
+    assert cover.penalty == "按轻微违规推定：警告通知（种子与来源均未给本项定级，可配置）"
 
 
 def test_unknown_references_are_problems_not_silence() -> None:

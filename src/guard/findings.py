@@ -192,18 +192,26 @@ class FindingBuilder:
             self._sources[rule.id] = refs
         return refs
 
+    @staticmethod
+    def _tier_name(tier: str) -> str:
+        return {"severe": "严重违规", "general": "一般违规", "minor": "轻微违规"}.get(tier, tier)
+
     def build(self, rule: Rule, subject: Subject) -> Finding:
         params = rule.params[subject.platform]
         message, fix = self.templates(rule)
         tier = str(subject.facts["term_tier"]) if rule.tier == FROM_TERM else rule.tier
         penalty = self.ruleset.penalties[tier][subject.platform]
+        penalty_text = getattr(penalty, self.lang)
+        if rule.spec.tier_basis == "default" and tier != "info":
+            penalty_text = (f"按{self._tier_name(tier)}推定：{penalty_text}（种子与来源均未给本项定级，可配置）" if self.lang == "zh"
+                            else f"inferred from the {tier} tier: {penalty_text} (no source tiers this item; configurable)")
         text = subject.text
         return Finding(
             rule=rule.id,
             name=rule.name,
             topic=rule.topic,
             tier=tier,
-            penalty=getattr(penalty, self.lang),
+            penalty=penalty_text,
             platform=subject.platform,
             product=subject.product,
             subject=subject.key,

@@ -58,3 +58,6 @@ class RuleSpec(_Strict):
     tests: list[RuleTest] = Field(min_length=2)
     actions: list[Literal[ACTIONS]] = []  # type: ignore[valid-type]  # what the monitor does when it fires
     note: str | None = None
+    # Who sets the tier: the seed's risk table (六), a cited source, or neither (a configurable
+    # default: findings then say that the penalty is inferred from the tier, not stated for the item).
+    tier_basis: Literal["seed", "source", "default"] = "default"
