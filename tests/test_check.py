@@ -320,3 +320,29 @@ def test_special_categories_borrow_no_review_time_and_an_unknown_status_says_not
     assert [f.rule for f in run(product, merchant=merchant) if f.topic == "qualification"] == ["QUAL-022"]
     unknown = {k: v for k, v in CLEAN.items() if k != "audit_status"}
     assert [f.rule for f in run(unknown) if f.topic == "qualification"] == []
+
+
+def test_room_readiness_before_the_start(engine) -> None:
+    """seed 二/三: every bound product is in the library and approved, its review done before the start."""
+    approved = CLEAN
+    pending = {**CLEAN, "id": "P2", "audit_status": "auditing", "qualifications_submitted_on": "2026-11-26"}
+    special = {**CLEAN, "id": "P3", "category": "cosmetics", "audit_status": "auditing",
+               "qualifications": [*QUALS, {"type": "cosmetics_filing"}], "qualifications_submitted_on": "2026-11-20"}
+    merchant = {**MERCHANT, "mini_program_categories": ["apparel", "cosmetics"]}
+    room = {"id": "R1", "phase": "pre", "starts_at": "2026-11-30T20:00:00+08:00",
+            "products": [{"product": "P1"}, {"product": "P2"}, {"product": "P3"}, {"product": "P9"}]}
+    report = run(approved, pending, special, live_rooms=[room], merchant=merchant, engine=engine)
+    pairs = sorted((f.subject, f.rule) for f in report if f.topic == "room")
+    # P2: apparel takes up to 3 working days from Thu 11-26, so Tue 12-01 > Mon 11-30; P3: no known time
+    assert pairs == [("room:R1/product:P2", "ROOM-006"), ("room:R1/product:P3", "ROOM-006"),
+                     ("room:R1/product:P9", "ROOM-005")]
+    later = {**room, "starts_at": "2026-12-01T20:00:00+08:00"}
+    pairs = sorted((f.subject, f.rule) for f in run(approved, pending, special, live_rooms=[later], merchant=merchant,
+                                                     engine=engine) if f.topic == "room")
+    assert ("room:R1/product:P2", "ROOM-006") not in pairs
+
+
+def test_a_merchant_without_the_live_component_cannot_list() -> None:
+    findings = run(CLEAN, merchant={**MERCHANT, "live_component": False})
+    assert "PERM-008" in [f.rule for f in findings]
+    assert "PERM-008" not in [f.rule for f in run(CLEAN, merchant={**MERCHANT, "live_component": True})]

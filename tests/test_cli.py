@@ -106,7 +106,7 @@ def test_engine_option(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
 
 def test_rules_commands(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["rules", "list", "--topic", "room"]) == 0
-    assert [line.split()[0] for line in capsys.readouterr().out.splitlines()] == ["ROOM-001", "ROOM-002", "ROOM-003", "ROOM-004"]
+    assert [line.split()[0] for line in capsys.readouterr().out.splitlines()] == ["ROOM-001", "ROOM-002", "ROOM-003", "ROOM-004", "ROOM-005", "ROOM-006"]
     assert main(["rules", "show", "LIST-002"]) == 0
     assert "configurable default, not law" in capsys.readouterr().out
     assert main(["rules", "show", "NOPE-001"]) == 2

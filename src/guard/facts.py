@@ -43,6 +43,7 @@ _PRODUCT: dict[str, FactSpec] = {
     "category_group": _spec(str, "ordinary | food | health_food | cosmetics | medical_device | drug | cross_border | virtual"),
     "category_strict": _spec(bool, "category is a strict sector (medical, health food, infant formula ...)"),
     "merchant_mode": _spec(str, "self_operated | service_provider | wecom"),
+    "merchant_live_component": _spec(bool, "the mini-program's live component (直播组件) is enabled"),
     "merchant_enterprise_verified": _spec(bool, "enterprise (法人) verification done"),
     "category_in_mini_program": _spec(bool, "category is among the mini-program's categories"),
     "merchant_official_provider": _spec(bool, "service provider is connected as an official Tencent provider"),
@@ -124,6 +125,9 @@ _ROOM_PRODUCT: dict[str, FactSpec] = {
     "room_price_fen": _spec(int, "price shown in the room, fen"),
     "library_price_fen": _spec(int, "current price in the product library, fen"),
     "on_sale": _spec(bool, "still on sale in the room"),
+    "in_library": _spec(bool, "the product is in the product library (the catalog checked)"),
+    "ready_by_start": _spec(bool, "approved, or its review is done by the room's start at the longest known time"),
+    "starts_at": _display("the room's scheduled start"),
     "expired": _spec(bool, "the product's sale period has ended"),
     "id": _display("room id"),
     "product": _display("product id"),
@@ -270,6 +274,7 @@ def merchant_facts(merchant: Merchant) -> dict[str, FactValue]:
     shown = merchant.authorized_categories if merchant.mode == "service_provider" else merchant.mini_program_categories
     return {
         "merchant_mode": merchant.mode,
+        **({"merchant_live_component": merchant.live_component} if merchant.live_component is not None else {}),
         "merchant_enterprise_verified": merchant.enterprise_verified,
         "merchant_official_provider": merchant.official_provider,
         "employee_real_name": merchant.employee_real_name,
@@ -491,6 +496,19 @@ def promotion_facts(
     return facts
 
 
+def _ready_by(product: Product, day: date) -> bool:
+    """Is the product approved, or will its review (at the longest known time) be done by ``day``?"""
+    if product.audit_status == "approved":
+        return True
+    if product.audit_status == "rejected":
+        return False
+    category = taxonomy().categories[product.category]
+    if category.review is None or product.qualifications_submitted_on is None:
+        return False  # no known review time, or not submitted: it cannot be counted on
+    high = taxonomy().review_days[category.review][1]
+    return add_working_days(product.qualifications_submitted_on, high) <= day
+
+
 def room_subjects(
     room: LiveRoom, products: dict[str, Product], now: datetime, base_path: str, file: str | None = None
 ) -> Iterator[Subject]:
@@ -514,8 +532,12 @@ def room_subjects(
             "expired": item.sale_ends_at is not None and item.sale_ends_at <= reference_time,
         }
         _put(item_facts, "room_price_fen", item.room_price)
+        item_facts["in_library"] = library is not None
         if library is not None:
             item_facts["library_price_fen"] = library.current_price
+            if room.starts_at is not None and library.audit_status is not None:
+                item_facts["ready_by_start"] = _ready_by(library, room.starts_at.date())
+                item_facts["starts_at"] = room.starts_at.isoformat()
         yield Subject(
             "room_product",
             f"room:{room.id}/product:{item.product}",

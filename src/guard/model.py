@@ -150,6 +150,7 @@ class Merchant(_Model):
     authorized_categories: tuple[CategoryId, ...] = ()
     employee_real_name: bool = False
     entity_bound: bool = False
+    live_component: bool | None = None  # 直播组件 applied for and enabled (None: not said)
 
 
 class Qualification(_Model):
@@ -238,6 +239,7 @@ class LiveRoom(_Model):
     platform: Annotated[Platform, _alias("platform")] = "wechat"
     name: str | None = None
     phase: Annotated[Literal["pre", "live", "post"], _alias("phase")]
+    starts_at: AwareDatetime | None = None  # the scheduled start: bound products must be approved by then
     products: tuple[RoomProduct, ...] = ()
     quick_bar: tuple[str, ...] = ()
     ended_at: AwareDatetime | None = None
