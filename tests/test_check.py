@@ -133,7 +133,8 @@ def test_promotion_tools() -> None:
             {"min_quantity": 2, "discount_bp": 8000}, {"min_quantity": 3, "discount_bp": 9000}]},
         {"id": "B1", "kind": "bundle", "components": [{"product": "P1", "quantity": 1}, {"product": "P2", "quantity": 2}],
          "stock": 3},
-        {"id": "L1", "kind": "lottery", "products": ["P2"], "top_prize": "50000.01"},
+        {"id": "L1", "kind": "lottery", "products": ["P2"], "top_prize": "50000.01", "prize_name": "电动车",
+         "prize_quantity": 1, "draw_at": at(30)},
         {"id": "C1", "kind": "coupon", "products": ["P2"], "discount": "80"},
         {"id": "F1", "kind": "direct_discount", "products": ["P2"], "end": at(30), "price": "40"},
     ]
@@ -143,6 +144,22 @@ def test_promotion_tools() -> None:
         ("promotion:B1", "PROMO-002"), ("promotion:C1", "PROMO-003"), ("promotion:F1", "PROMO-003"),
         ("promotion:F1", "PROMO-005"), ("promotion:L1", "PROMO-004"), ("promotion:T1", "PROMO-001"),
     ]
+
+
+def test_threshold_discounts_gifts_and_lottery_disclosure() -> None:
+    promotions = [
+        {"id": "M1", "kind": "threshold_discount", "products": ["P1"], "threshold": "300", "discount": "50"},
+        {"id": "M2", "kind": "threshold_discount", "products": ["P1"], "threshold": "50", "discount": "50"},
+        {"id": "M3", "kind": "threshold_discount", "products": ["P1"], "discount": "50"},
+        {"id": "G1", "kind": "gift", "products": ["P1"], "prize_name": "试用装", "prize_quantity": 2},
+        {"id": "G2", "kind": "gift", "products": ["P1"], "prize_name": "试用装"},
+        {"id": "L1", "kind": "lottery", "products": ["P1"], "top_prize": "100", "prize_name": "保温杯", "win_odds": "1/50",
+         "draw_at": at(30)},
+        {"id": "L2", "kind": "lottery", "products": ["P1"], "top_prize": "100", "prize_name": "保温杯"},
+    ]
+    by_subject = sorted((f.subject, f.rule) for f in run(CLEAN, promotions=promotions) if f.topic == "promotion")
+    assert by_subject == [("promotion:G2", "PROMO-009"), ("promotion:L2", "PROMO-008"),
+                          ("promotion:M2", "PROMO-007"), ("promotion:M3", "PROMO-007")]
 
 
 def test_live_room_phases(engine) -> None:

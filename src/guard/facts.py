@@ -91,7 +91,13 @@ _PRODUCT: dict[str, FactSpec] = {
 
 _PROMOTION: dict[str, FactSpec] = {
     "platform": _spec(str, "platform of the promoted product"),
-    "kind": _spec(str, "direct_discount | tiered_quantity | bundle | coupon | lottery"),
+    "kind": _spec(str, "direct_discount | tiered_quantity | bundle | coupon | lottery | threshold_discount | gift"),
+    "threshold_fen": _spec(int, "满减 threshold, fen"),
+    "discount_fen": _spec(int, "amount taken off, fen"),
+    "prize_named": _spec(bool, "the prize or gift has a name"),
+    "prize_quantity": _spec(int, "number of prizes or gifts"),
+    "win_odds_given": _spec(bool, "the odds of winning are published"),
+    "draw_time_given": _spec(bool, "the draw time is published"),
     "time_limited": _spec(bool, "a time-limited discount"),
     "period_shown": _spec(bool, "the period is shown to buyers (as the input says)"),
     "has_end_time": _spec(bool, "the promotion has an end time: without one there is no period to show"),
@@ -462,6 +468,13 @@ def promotion_facts(
     }
     _put(facts, "reference_price_fen", promo.reference_price)
     _put(facts, "top_prize_fen", promo.top_prize)
+    _put(facts, "threshold_fen", promo.threshold)
+    _put(facts, "discount_fen", promo.discount)
+    if promo.kind in ("lottery", "gift"):
+        facts["prize_named"] = bool(promo.prize_name and promo.prize_name.strip())
+        _put(facts, "prize_quantity", promo.prize_quantity)
+        facts["win_odds_given"] = bool(promo.win_odds and promo.win_odds.strip())
+        facts["draw_time_given"] = promo.draw_at is not None
     if target is not None and len(target_ids) == 1:
         start = promo.start or now
         history = [(p.at, p.price) for p in target.price_history]

@@ -210,7 +210,8 @@ class Component(_Model):
 
 class Promotion(_Model):
     id: str = Field(min_length=1)
-    kind: Annotated[Literal["direct_discount", "tiered_quantity", "bundle", "coupon", "lottery"], _alias("kind")]
+    kind: Annotated[Literal["direct_discount", "tiered_quantity", "bundle", "coupon", "lottery", "threshold_discount",
+                            "gift"], _alias("kind")]
     products: tuple[str, ...] = ()
     start: AwareDatetime | None = None
     end: AwareDatetime | None = None
@@ -222,6 +223,10 @@ class Promotion(_Model):
     components: tuple[Component, ...] = ()
     stock: NonNegativeInt | None = None
     top_prize: Fen | None = None
+    prize_name: str | None = None  # 奖品/赠品品名 (lottery and gift)
+    prize_quantity: NonNegativeInt | None = None  # 奖品数量 or 赠品数量
+    win_odds: str | None = None  # 中奖概率, as published (e.g. 1/100)
+    draw_at: AwareDatetime | None = None  # 开奖时间
     label: str = ""
     time_limited: bool | None = None
     period_shown: bool = False
