@@ -363,3 +363,11 @@ def test_a_merchant_without_the_live_component_cannot_list() -> None:
     findings = run(CLEAN, merchant={**MERCHANT, "live_component": False})
     assert "PERM-008" in [f.rule for f in findings]
     assert "PERM-008" not in [f.rule for f in run(CLEAN, merchant={**MERCHANT, "live_component": True})]
+
+
+def test_a_sponsored_product_must_show_the_ad_label_and_the_seller() -> None:
+    assert "CONTENT-013" in [f.rule for f in run({**CLEAN, "sponsored": True})]
+    assert "CONTENT-013" not in [f.rule for f in run({**CLEAN, "sponsored": True, "ad_label_shown": True})]
+    assert "CONTENT-013" in [f.rule for f in run({**CLEAN, "sponsored": True, "ad_label_shown": True,
+                                                  "seller_identity_shown": False})]
+    assert "CONTENT-013" not in [f.rule for f in run(CLEAN)]

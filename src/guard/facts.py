@@ -59,6 +59,9 @@ _PRODUCT: dict[str, FactSpec] = {
     "price2_fen": _spec(int, "right bound (range) or current price (discount), fen"),
     "has_price2": _spec(bool, "price2 is given"),
     "current_price_fen": _spec(int, "price a buyer pays now, fen"),
+    "sponsored": _spec(bool, "promoted for a fee: an advertisement"),
+    "ad_label_shown": _spec(bool, "「广告」 is shown with it"),
+    "seller_identity_shown": _spec(bool, "the seller's identity is shown with it"),
     "shown_reference_price_fen": _spec(int, "the 原价 / 划线价 a discount display (price type 3) shows, fen"),
     "shown_reference_ceiling_fen": _spec(int, "lowest transaction price in the 7 days before now, else the last one, fen"),
     "shown_ceiling_basis": _display("how that ceiling was found"),
@@ -321,6 +324,9 @@ def product_facts(product: Product, merchant: Merchant | None, today: date,
     }
     if product.price2 is not None:
         facts["price2_fen"] = product.price2
+    _put(facts, "sponsored", product.sponsored)
+    _put(facts, "ad_label_shown", product.ad_label_shown)
+    _put(facts, "seller_identity_shown", product.seller_identity_shown)
     if product.price_type == "discount" and product.price2 is not None:  # 显示折扣价: price is the 原价 shown
         facts["shown_reference_price_fen"] = product.price
         history = [(p.at, p.price) for p in product.price_history]

@@ -186,6 +186,9 @@ class Product(_Model):
     stock: NonNegativeInt | None = None
     expected_peak_sales: NonNegativeInt | None = None
     price_history: tuple[PricePoint, ...] = ()
+    sponsored: bool | None = None  # promoted for a fee (商业推广 / 带货合作): an advertisement
+    ad_label_shown: bool | None = None  # 「广告」 is shown with it
+    seller_identity_shown: bool | None = None  # the seller's identity is shown with it
     audit_status: Annotated[
         Literal["unaudited", "auditing", "approved", "rejected"], _alias("audit_status")
     ] | None = None  # not given: unknown, so nothing is said about the review
