@@ -131,3 +131,13 @@ def test_unknown_top_level_key_is_reported(tmp_path: Path) -> None:
     path.write_text("products: []\nproducs: []\n", encoding="utf-8")
     catalog = load_catalog([path])
     assert [p.path for p in catalog.problems] == ["$.producs"]
+
+
+def test_yes_no_columns_read_chinese_words(tmp_path) -> None:
+    from guard.io.catalog import load_catalog
+
+    path = tmp_path / "ads.csv"
+    path.write_text("商品ID,类目,商品名称,价格,商业推广,已标明广告\nP1,apparel,纯棉T恤,59,是,否\n", encoding="utf-8")
+    catalog = load_catalog([str(path)])
+    [(product, _, _)] = catalog.products
+    assert (product.sponsored, product.ad_label_shown) == (True, False)

@@ -94,6 +94,23 @@ def yuan_to_fen(value: Any) -> int:
 
 
 Fen = Annotated[int, BeforeValidator(yuan_to_fen)]
+
+_YES = {"是", "有", "已", "对", "y", "yes", "true", "1", "√"}
+_NO = {"否", "无", "未", "没有", "n", "no", "false", "0", "×"}
+
+
+def _yes_no(value: Any) -> Any:
+    """Chinese and English yes/no words as spreadsheets hold them (是/否); anything else is left to pydantic."""
+    if isinstance(value, str):
+        word = value.strip().lower()
+        if word in _YES:
+            return True
+        if word in _NO:
+            return False
+    return value
+
+
+YesNo = Annotated[bool, BeforeValidator(_yes_no)]
 MAX_COUNT = 1_000_000_000  # stock, sizes and days: far above any real value, far below where integer facts overflow
 NonNegativeInt = Annotated[int, Field(ge=0, le=MAX_COUNT, strict=False)]
 
@@ -186,9 +203,9 @@ class Product(_Model):
     stock: NonNegativeInt | None = None
     expected_peak_sales: NonNegativeInt | None = None
     price_history: tuple[PricePoint, ...] = ()
-    sponsored: bool | None = None  # promoted for a fee (商业推广 / 带货合作): an advertisement
-    ad_label_shown: bool | None = None  # 「广告」 is shown with it
-    seller_identity_shown: bool | None = None  # the seller's identity is shown with it
+    sponsored: YesNo | None = None  # promoted for a fee (商业推广 / 带货合作): an advertisement
+    ad_label_shown: YesNo | None = None  # 「广告」 is shown with it
+    seller_identity_shown: YesNo | None = None  # the seller's identity is shown with it
     audit_status: Annotated[
         Literal["unaudited", "auditing", "approved", "rejected"], _alias("audit_status")
     ] | None = None  # not given: unknown, so nothing is said about the review
