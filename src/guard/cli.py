@@ -108,9 +108,10 @@ def _parser() -> argparse.ArgumentParser:
     show = rules_sub.add_parser("show", help="everything about one rule")
     show.add_argument("rule_id")
     show.add_argument("--lang", choices=("zh", "en"), default="zh")
+    coverage = rules_sub.add_parser("coverage", help="the fidelity table: seed and reference statements against rules")
     test = rules_sub.add_parser("test", help="run every rule's own test cases on the engines")
     test.add_argument("--engine", choices=ENGINES, action="append", help="engine(s) to run (default: all available)")
-    for p in (listing, show, test):
+    for p in (listing, show, test, coverage):
         p.add_argument("--config", metavar="FILE")
     return parser
 
@@ -264,6 +265,16 @@ def _run_rules(args: argparse.Namespace) -> int:
                 continue
             print(f"{rule.id:<12} {rule.tier:<8} {rule.topic:<14} {','.join(rule.platforms):<20} {rule.name}")
         return 0
+    if args.rules_command == "coverage":
+        from guard.rules.coverage import load_coverage, problems, render
+
+        table = load_coverage()
+        for line in render(table, ruleset):
+            print(line)
+        wrong = problems(table, ruleset)
+        for problem in wrong:
+            print(f"guard: {problem}", file=sys.stderr)
+        return 2 if wrong else 0
     if args.rules_command == "show":
         shown = ruleset.by_id.get(args.rule_id)
         if shown is None:
