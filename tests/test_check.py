@@ -371,3 +371,10 @@ def test_a_sponsored_product_must_show_the_ad_label_and_the_seller() -> None:
     assert "CONTENT-013" in [f.rule for f in run({**CLEAN, "sponsored": True, "ad_label_shown": True,
                                                   "seller_identity_shown": False})]
     assert "CONTENT-013" not in [f.rule for f in run(CLEAN)]
+
+
+def test_taobao_titles_are_counted_in_bytes() -> None:
+    thirty = "纯" * 30
+    assert "LIST-015" not in [f.rule for f in run({**CLEAN, "name": thirty}, platform="taobao")]
+    assert "LIST-015" in [f.rule for f in run({**CLEAN, "name": thirty + "A"}, platform="taobao")]
+    assert "LIST-015" not in [f.rule for f in run({**CLEAN, "name": thirty + "A"})]  # wechat

@@ -120,3 +120,13 @@ def test_progress_bar_goes_to_stderr(tmp_path: Path, capsys: pytest.CaptureFixtu
     out, err = capsys.readouterr()
     assert out == ""
     assert "subject" in err and "51 records read, 50 checked" in err
+
+
+def test_rules_list_by_platform(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["rules", "list", "--platform", "taobao"]) == 0
+    taobao = {line.split()[0] for line in capsys.readouterr().out.splitlines()}
+    assert main(["rules", "list", "--platform", "wechat"]) == 0
+    wechat = {line.split()[0] for line in capsys.readouterr().out.splitlines()}
+    assert "LIST-015" in taobao and "LIST-015" not in wechat
+    assert "LIST-001" in wechat and "LIST-001" not in taobao
+    assert "CONTENT-001" in taobao & wechat

@@ -105,6 +105,7 @@ def _parser() -> argparse.ArgumentParser:
     rules_sub = rules.add_subparsers(dest="rules_command", required=True)
     listing = rules_sub.add_parser("list", help="one line per rule")
     listing.add_argument("--topic")
+    listing.add_argument("--platform", choices=("wechat", "douyin", "taobao"), help="only the rules of one platform")
     show = rules_sub.add_parser("show", help="everything about one rule")
     show.add_argument("rule_id")
     show.add_argument("--lang", choices=("zh", "en"), default="zh")
@@ -262,6 +263,8 @@ def _run_rules(args: argparse.Namespace) -> int:
     if args.rules_command == "list":
         for rule in ruleset.rules:
             if args.topic and rule.topic != args.topic:
+                continue
+            if args.platform and args.platform not in rule.platforms:
                 continue
             print(f"{rule.id:<12} {rule.tier:<8} {rule.topic:<14} {','.join(rule.platforms):<20} {rule.name}")
         return 0
