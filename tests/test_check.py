@@ -378,3 +378,18 @@ def test_taobao_titles_are_counted_in_bytes() -> None:
     assert "LIST-015" not in [f.rule for f in run({**CLEAN, "name": thirty}, platform="taobao")]
     assert "LIST-015" in [f.rule for f in run({**CLEAN, "name": thirty + "A"}, platform="taobao")]
     assert "LIST-015" not in [f.rule for f in run({**CLEAN, "name": thirty + "A"})]  # wechat
+
+
+def test_a_bundle_without_stock_numbers_is_reported_not_passed() -> None:
+    products = [CLEAN, {**{k: v for k, v in CLEAN.items() if k != "stock"}, "id": "P2"}]
+    bundle = {"id": "B2", "kind": "bundle", "components": [{"product": "P1"}, {"product": "P2"}], "stock": 3}
+    rules = [f.rule for f in run(*products, promotions=[bundle]) if f.subject == "promotion:B2"]
+    assert rules == ["PROMO-006"]
+    assert [f.rule for f in run(CLEAN, promotions=[{**bundle, "components": [{"product": "P1"}]}])
+            if f.subject == "promotion:B2"] == []
+
+
+def test_a_store_product_has_at_most_500_skus() -> None:
+    store = {**CLEAN, "channels": ["weixin_store"], "name": "纯棉圆领T恤男款", "head_images": ["a", "b", "c"]}
+    assert "LIST-016" in [f.rule for f in run({**store, "sku_count": 501})]
+    assert "LIST-016" not in [f.rule for f in run({**store, "sku_count": 500})]

@@ -69,3 +69,10 @@ def test_models_are_frozen() -> None:
 def test_counts_are_bounded_so_integer_facts_never_overflow() -> None:
     with pytest.raises(ValidationError, match="less than or equal to 1000000000"):
         Product.model_validate({"id": "P", "category": "apparel", "name": "T恤", "price": "1", "stock": 2**63})
+
+
+def test_a_listed_price_of_zero_is_an_input_error() -> None:
+    with pytest.raises(ValidationError, match="greater than 0"):
+        Product.model_validate({"id": "P", "category": "apparel", "name": "T恤", "price": "0"})
+    with pytest.raises(ValidationError, match="greater than 0"):
+        Product.model_validate({"id": "P", "category": "apparel", "name": "T恤", "price": "0.00"})

@@ -54,6 +54,7 @@ _PRODUCT: dict[str, FactSpec] = {
     "targets_weixin_store": _spec(bool, "listed in 微信小店"),
     "name_width": _spec(int, "goods name width, CJK and full-width characters count 2"),
     "name_gbk_bytes": _spec(int, "goods name length in GBK/GB18030 bytes (汉字 2)"),
+    "store_sku_count": _spec(int, "SKUs of a 微信小店 product"),
     "name_all_digits": _spec(bool, "goods name is only digits"),
     "price_type": _spec(str, "fixed | range | discount"),
     "price_fen": _spec(int, "price (fixed), left bound (range) or original price (discount), fen"),
@@ -357,6 +358,7 @@ def product_facts(product: Product, merchant: Merchant | None, today: date,
         facts["store_title_bad_symbols"] = sum(
             1 for ch in title if not is_title_char(ch) and ch not in tax.store_title_symbols
         )
+        _put(facts, "store_sku_count", product.sku_count)
         facts["head_image_count"] = len(product.head_images)
         facts["head_image_duplicates"] = len(product.head_images) - len(set(product.head_images))
         facts["head_images_min"] = tax.store_head_images_min["food" if category.food else "default"]

@@ -202,6 +202,7 @@ class Product(_Model):
     qualifications_submitted_on: date | None = None
     stock: NonNegativeInt | None = None
     expected_peak_sales: NonNegativeInt | None = None
+    sku_count: NonNegativeInt | None = None  # SKUs under this product (微信小店 allows at most 500)
     price_history: tuple[PricePoint, ...] = ()
     sponsored: YesNo | None = None  # promoted for a fee (商业推广 / 带货合作): an advertisement
     ad_label_shown: YesNo | None = None  # 「广告」 is shown with it
