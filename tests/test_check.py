@@ -393,3 +393,12 @@ def test_a_store_product_has_at_most_500_skus() -> None:
     store = {**CLEAN, "channels": ["weixin_store"], "name": "纯棉圆领T恤男款", "head_images": ["a", "b", "c"]}
     assert "LIST-016" in [f.rule for f in run({**store, "sku_count": 501})]
     assert "LIST-016" not in [f.rule for f in run({**store, "sku_count": 500})]
+
+
+def test_several_merchants_and_a_product_naming_none_get_the_advice(tmp_path) -> None:
+    path = tmp_path / "two.json"
+    path.write_text(json.dumps({"merchants": [{**MERCHANT, "id": "M1"}, {**MERCHANT, "id": "M2"}],
+                                "products": [CLEAN, {**CLEAN, "id": "P2", "merchant": "M2"}]}, ensure_ascii=False),
+                    encoding="utf-8")
+    report = guard.check_files([str(path)], now=NOW)
+    assert sorted((f.subject, f.rule) for f in report if f.topic == "permission") == [("product:P1", "PERM-007")]

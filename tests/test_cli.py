@@ -130,3 +130,10 @@ def test_rules_list_by_platform(capsys: pytest.CaptureFixture[str]) -> None:
     assert "LIST-015" in taobao and "LIST-015" not in wechat
     assert "LIST-001" in wechat and "LIST-001" not in taobao
     assert "CONTENT-001" in taobao & wechat
+
+
+def test_rules_show_says_who_sets_the_tier(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["rules", "show", "PROMO-003"]) == 0
+    assert "tier: severe (a configurable default: neither the seed nor a source sets it)" in capsys.readouterr().out
+    assert main(["rules", "show", "CONTENT-013"]) == 0
+    assert "tier: minor (set by the seed's risk table)" in capsys.readouterr().out

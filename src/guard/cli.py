@@ -284,7 +284,10 @@ def _run_rules(args: argparse.Namespace) -> int:
             print(f"guard: no rule {args.rule_id}", file=sys.stderr)
             return 2
         rule = shown
-        print(f"{rule.id} {rule.name}\n  topic: {rule.topic}\n  tier: {rule.tier}\n  platforms: {', '.join(rule.platforms)}")
+        basis = {"seed": "set by the seed's risk table", "source": "set by a cited source"}.get(
+            rule.spec.tier_basis, "a configurable default: neither the seed nor a source sets it")
+        print(f"{rule.id} {rule.name}\n  topic: {rule.topic}\n  tier: {rule.tier} ({basis})\n"
+              f"  platforms: {', '.join(rule.platforms)}")
         print(f"  applies to: {rule.applies_to}\n  when: {rule.spec.when}")
         for platform, params in rule.params.items():
             if params:
