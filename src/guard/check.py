@@ -119,7 +119,8 @@ def check_catalog(
                 findings.append(builder.build(rule, subject))
     rejected = catalog.rejected + sum(1 for _, was_rejected in late if was_rejected)
     summary = Summary(read=catalog.read, checked=len(checked_keys), rejected=rejected, by_kind=catalog.by_kind)
-    return Report(tuple(findings), (*catalog.problems, *(p for p, _ in late)), summary, runner.name)
+    return Report(tuple(findings), (*catalog.problems, *(p for p, _ in late)), summary, runner.name,
+                  tuple(catalog.warnings))
 
 
 def check(

@@ -142,6 +142,8 @@ def _run_check(args: argparse.Namespace) -> int:
         gc.freeze()  # kept until exit: later collections (while rendering) need not scan it
     sys.stdout.write(RENDERERS[args.format](report, args.lang))
     sys.stdout.flush()
+    for warning in report.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     for problem in report.problems:
         print(f"error: {problem}", file=sys.stderr)
     print(summary_line(report), file=sys.stderr)

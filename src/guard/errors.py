@@ -58,8 +58,9 @@ class InputProblem:
     path: str  # JSON path of the offending field inside the record, "$" for the record itself
     message: str
     record: str | None = None  # id of the record when it could be read
+    warning: bool = False  # said once, nothing rejected (an ignored column, rounded amounts)
 
-    def to_dict(self) -> dict[str, str | None]:
+    def to_dict(self) -> dict[str, str | bool | None]:
         return asdict(self)
 
     def __str__(self) -> str:

@@ -106,6 +106,7 @@ class Report:
     problems: tuple[InputProblem, ...] = ()
     summary: Summary = field(default_factory=lambda: Summary(0, 0, 0, {}))
     engine: str = "native"
+    warnings: tuple[InputProblem, ...] = ()  # about the input, once per file; nothing was rejected
 
     def __iter__(self) -> Iterator[Finding]:
         return iter(self.findings)
@@ -120,6 +121,7 @@ class Report:
         return {
             "findings": [f.to_dict() for f in self.findings],
             "problems": [p.to_dict() for p in self.problems],
+            "warnings": [w.to_dict() for w in self.warnings],
             "summary": {**self.summary.to_dict(), "findings": self.counts()},
             "engine": self.engine,
         }

@@ -32,6 +32,7 @@ class Catalog:
     promotions: list[tuple[Promotion, str, str]] = field(default_factory=list)
     rooms: list[tuple[LiveRoom, str, str]] = field(default_factory=list)
     problems: list[InputProblem] = field(default_factory=list)
+    warnings: list[InputProblem] = field(default_factory=list)
     read: int = 0
     rejected: int = 0
     by_kind: dict[str, int] = field(default_factory=dict)
@@ -72,6 +73,9 @@ def parse_records(items: Iterable[ReadItem], catalog: Catalog | None = None) -> 
     seen_products = {p.id: f"{file} {where}" for p, file, where in catalog.products}
     seen_other: dict[tuple[str, str], str] = {}
     for item in items:
+        if isinstance(item, InputProblem) and item.warning:
+            catalog.warnings.append(item)
+            continue
         if isinstance(item, InputProblem):
             catalog.problems.append(item)
             catalog.rejected += 1
@@ -120,6 +124,9 @@ def load_catalog(paths: Iterable[str | Path]) -> Catalog:
     catalog = Catalog()
     with gc_paused():
         for path in paths:
+            before = catalog.read
             parse_records(read_file(path), catalog)
+            if catalog.read == before:
+                catalog.problems.append(InputProblem(str(path), "file", "$", "no records: the file holds nothing to check"))
     return catalog
 

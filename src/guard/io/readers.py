@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -122,6 +124,41 @@ def _header_map() -> dict[str, str]:
     return mapping
 
 
+_UNIT = re.compile(r"\s*[（(【\[][^）)】\]]*[）)】\]]\s*$")  # 价格（元）, 库存(件), 售价【元】
+_MARKS = "*＊:：　 "
+
+
+def _canonical_header(label: str, headers: dict[str, str]) -> str | None:
+    """The field a header names, accepting units in brackets and required-field marks (*商品名称)."""
+    text = label.strip().strip(_MARKS)
+    for candidate in (text, _UNIT.sub("", text).strip(_MARKS)):
+        found = headers.get(candidate) or headers.get(candidate.lower())
+        if found:
+            return found
+    return None
+
+
+_MONEY_FIELDS = frozenset({"price", "price2", "reference_price", "discount", "threshold", "top_prize", "room_price"})
+_ID_FIELDS = frozenset({"id", "merchant", "product"})
+HEADER_SEARCH_ROWS = 10  # a title or notes row may stand above the header row
+
+
+def _spreadsheet_number(key: str, value: Any, rounded: list[str]) -> Any:
+    """Numbers as a spreadsheet shows them: ids are text (100234, not 100234.0), money to the fen."""
+    if isinstance(value, bool):
+        return value
+    if key in _ID_FIELDS and isinstance(value, (int, float)):
+        return str(int(value)) if float(value).is_integer() else str(value)
+    if key in _MONEY_FIELDS and isinstance(value, float):
+        fen = round(value * 100)
+        if abs(value * 100 - fen) > 1e-6:
+            return value  # a real third decimal: the model refuses it with the reason
+        if repr(value) != repr(fen / 100):
+            rounded.append(key)
+        return Decimal(fen) / 100
+    return value
+
+
 def _split_items(cell: str) -> list[str]:
     for sep in (";", "；", "\n"):
         cell = cell.replace(sep, ";")
@@ -161,24 +198,73 @@ def _cell_value(key: str, value: Any) -> Any:
     return text
 
 
+def _find_header(rows: list[tuple[int, list[Any]]], headers: dict[str, str]) -> int | None:
+    """Index of the header row among the first rows: the first naming at least two known fields."""
+    for index, (_, row) in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        known = {_canonical_header(str(cell), headers) for cell in row if cell is not None and str(cell).strip()}
+        known.discard(None)
+        if len(known) >= 2:
+            return index
+    return None
+
+
 def _tabular_records(rows: Iterator[tuple[int, list[Any]]], name: str) -> Iterator[ReadItem]:
     headers = _header_map()
-    try:
-        _, header_row = next(rows)
-    except StopIteration:
+    head: list[tuple[int, list[Any]]] = []
+    for item in rows:
+        head.append(item)
+        if len(head) >= HEADER_SEARCH_ROWS:
+            break
+    if not head:
         return
+    found = _find_header(head, headers)
+    if found is None:
+        yield InputProblem(name, f"row {head[0][0]}", "$", "no header row: none of the first rows names two known columns "
+                           "(商品ID, 商品名称, 类目, 价格 …)")
+        return
+    header_number, header_row = head[found]
     columns: list[str | None] = []
+    ignored: list[str] = []
     for cell in header_row:
         label = str(cell).strip() if cell is not None else ""
-        columns.append(headers.get(label) or headers.get(label.lower()) or (label or None))
-    for number, row in rows:
+        column = _canonical_header(label, headers) if label else None
+        if label and column is None:
+            ignored.append(label)
+        columns.append(column)
+    if "price" in columns and columns.count("price") > 1:
+        columns = _split_price_columns(header_row, columns)
+    if ignored:
+        yield InputProblem(name, f"row {header_number}", "$", f"columns ignored (not used by any rule): {'、'.join(ignored)}",
+                           warning=True)
+    rounded: list[str] = []
+    for number, row in itertools.chain(head[found + 1:], rows):
         record: dict[str, Any] = {}
         for column, value in zip(columns, row):
             if column is None or value is None or (isinstance(value, str) and not value.strip()):
                 continue
-            record[column] = _cell_value(column, value)
+            record[column] = _cell_value(column, _spreadsheet_number(column, value, rounded))
+        if "reference_price" in record:  # 原价 beside 售价: the product shows a discount
+            record.setdefault("price_type", "discount")
+            record["price2"] = record.pop("price", None)
+            record["price"] = record.pop("reference_price")
+            if record["price2"] is None:
+                del record["price2"]
+                record["price_type"] = "fixed"
         if record:
             yield RawRecord("product", record, name, f"row {number}")
+    if rounded:
+        yield InputProblem(name, "file", "$", f"{len(rounded)} amounts stored with spreadsheet float noise were read "
+                           "to the fen, as the spreadsheet shows them", warning=True)
+
+
+def _split_price_columns(header_row: list[Any], columns: list[str | None]) -> list[str | None]:
+    """Two price columns: 原价/划线价/吊牌价 is the reference price, the other the selling price."""
+    reference_words = tuple(column_aliases()["reference_price_headers"])
+    result = list(columns)
+    for index, (cell, column) in enumerate(zip(header_row, columns)):
+        if column == "price" and str(cell).strip().startswith(reference_words):
+            result[index] = "reference_price"
+    return result
 
 
 def read_csv(path: Path) -> Iterator[ReadItem]:

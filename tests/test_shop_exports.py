@@ -1,0 +1,98 @@
+"""Files shaped like a shop back end's export: extra columns, units in headers, title rows, numbers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+
+import guard
+from guard.cli import main
+from guard.io.catalog import load_catalog
+
+MERCHANT = {"mode": "self_operated", "enterprise_verified": True, "mini_program_categories": ["apparel"]}
+
+
+def _csv(tmp_path: Path, text: str, name: str = "export.csv") -> str:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def test_extra_columns_are_one_warning_per_file_and_every_row_is_checked(tmp_path: Path) -> None:
+    path = _csv(tmp_path, "商品ID,商品名称,类目,售价,销量,上架时间,商品状态,品牌\n"
+                          "1001,纯棉圆领T恤,apparel,59.00,120,2026-11-01,在售,某牌\n"
+                          "1002,羊毛围巾,apparel,89.00,30,2026-11-02,在售,某牌\n")
+    catalog = load_catalog([path])
+    assert catalog.problems == [] and len(catalog.products) == 2
+    [warning] = catalog.warnings
+    assert warning.warning and "销量、上架时间、商品状态、品牌" in warning.message
+
+
+def test_units_in_headers_and_a_title_row_above_the_header(tmp_path: Path) -> None:
+    path = _csv(tmp_path, "某某旗舰店 商品导出 2026-11-30,,,\n"
+                          "商品ID,商品标题,价格（元）,库存（件）,类目\n"
+                          "A1,纯棉圆领T恤,59.9,300,apparel\n")
+    catalog = load_catalog([path])
+    assert catalog.problems == []
+    [(product, _, location)] = catalog.products
+    assert (product.id, product.price, product.stock, location) == ("A1", 5990, 300, "row 3")
+
+
+def test_both_original_and_selling_price_columns_make_a_discount_display(tmp_path: Path) -> None:
+    path = _csv(tmp_path, "商品ID,商品名称,类目,原价,售价(元)\nB1,纯棉圆领T恤,apparel,299,169\n")
+    [(product, _, _)] = load_catalog([path]).products
+    assert (product.price_type, product.price, product.price2, product.current_price) == ("discount", 29900, 16900, 16900)
+
+
+def test_xlsx_numeric_ids_and_float_noise(tmp_path: Path) -> None:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["店铺商品导出"])
+    sheet.append(["商品ID", "商品名称", "类目", "售价(元)", "销量"])
+    sheet.append([100234, "纯棉圆领T恤", "apparel", 59.69999999999999, 7])  # shown as 59.70
+    path = tmp_path / "export.xlsx"
+    workbook.save(path)
+    catalog = load_catalog([str(path)])
+    assert catalog.problems == []
+    [(product, _, _)] = catalog.products
+    assert (product.id, product.price) == ("100234", 5970)
+    assert any("read to the fen" in w.message for w in catalog.warnings)
+
+
+def test_a_real_third_decimal_is_still_refused(tmp_path: Path) -> None:
+    workbook = Workbook()
+    workbook.active.append(["商品ID", "商品名称", "类目", "售价"])
+    workbook.active.append(["C1", "纯棉圆领T恤", "apparel", 59.995])
+    path = tmp_path / "bad.xlsx"
+    workbook.save(path)
+    [problem] = load_catalog([str(path)]).problems
+    assert "at most 2 decimal places" in problem.message
+
+
+@pytest.mark.parametrize("name, text", [("empty.csv", ""), ("header-only.csv", "商品ID,商品名称,类目,售价\n"),
+                                        ("empty.jsonl", "\n\n")])
+def test_a_file_with_no_records_is_an_input_error(tmp_path: Path, name: str, text: str,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    path = _csv(tmp_path, text, name)
+    assert main(["check", path]) == 2
+    assert "no records" in capsys.readouterr().err
+
+
+def test_the_command_prints_warnings_and_exits_on_findings_alone(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = _csv(tmp_path, "商品ID,商品名称,类目,售价,销量,详情页,封面宽,封面高,审核状态\n"
+                          "1001,纯棉圆领T恤,general,59.00,120,pages/d?id=1,300,300,审核通过\n")
+    merchant = tmp_path / "m.json"
+    merchant.write_text('{"merchant": {"mode": "self_operated", "enterprise_verified": true, '
+                        '"mini_program_categories": ["general"]}}', encoding="utf-8")
+    code = main(["check", path, str(merchant), "--ignore", "QUAL", "--now", "2026-11-26T10:00:00"])
+    err = capsys.readouterr().err
+    assert code == 0, err
+    assert "warning: " in err and "销量" in err and "error:" not in err
+
+
+def test_no_header_row_is_one_clear_problem(tmp_path: Path) -> None:
+    [problem] = load_catalog([_csv(tmp_path, "a,b,c\n1,2,3\n")]).problems
+    assert "no header row" in problem.message
+    assert guard  # the package imports cleanly with the readers
