@@ -96,3 +96,27 @@ def test_no_header_row_is_one_clear_problem(tmp_path: Path) -> None:
     [problem] = load_catalog([_csv(tmp_path, "a,b,c\n1,2,3\n")]).problems
     assert "no header row" in problem.message
     assert guard  # the package imports cleanly with the readers
+
+
+def test_every_sheet_with_a_header_is_read_and_others_are_skipped_with_a_warning(tmp_path: Path) -> None:
+    workbook = Workbook()
+    first = workbook.active
+    first.title = "服装"
+    first.append(["商品ID", "商品名称", "类目", "售价"])
+    first.append(["S1", "纯棉圆领T恤", "apparel", 59])
+    second = workbook.create_sheet("家居")
+    second.append(["商品ID", "商品名称", "类目", "售价"])
+    second.append(["S2", "玻璃水杯", "home", 19.9])
+    notes = workbook.create_sheet("填写说明")
+    notes.append(["请按模板填写"])
+    path = tmp_path / "many.xlsx"
+    workbook.save(path)
+    catalog = load_catalog([str(path)])
+    assert [(p.id, where) for p, _, where in catalog.products] == [("S1", "row 2"), ("S2", "家居!row 2")]
+    assert catalog.problems == []
+    assert any("填写说明" in w.message for w in catalog.warnings)
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.startswith("guard ")

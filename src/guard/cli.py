@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 from datetime import datetime
 
+from guard import __version__
 from guard.check import check_catalog
 from guard.engine import ENGINES, make_engine
 from guard.errors import GuardError
@@ -37,6 +38,7 @@ def _split(values: list[str] | None) -> list[str]:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="guard", description="Keep live-commerce listings and scripts legal.")
+    parser.add_argument("--version", action="version", version=f"guard {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     check = sub.add_parser("check", help="check product catalogs before they are published")

@@ -208,7 +208,9 @@ def _find_header(rows: list[tuple[int, list[Any]]], headers: dict[str, str]) -> 
     return None
 
 
-def _tabular_records(rows: Iterator[tuple[int, list[Any]]], name: str) -> Iterator[ReadItem]:
+def _tabular_records(rows: Iterator[tuple[int, list[Any]]], name: str, sheet: str | None = None) -> Iterator[ReadItem]:
+    """Records of one table; locations are "row N", or "sheet!row N" for a workbook's sheets after the first."""
+    prefix = f"{sheet}!" if sheet else ""
     headers = _header_map()
     head: list[tuple[int, list[Any]]] = []
     for item in rows:
@@ -219,8 +221,8 @@ def _tabular_records(rows: Iterator[tuple[int, list[Any]]], name: str) -> Iterat
         return
     found = _find_header(head, headers)
     if found is None:
-        yield InputProblem(name, f"row {head[0][0]}", "$", "no header row: none of the first rows names two known columns "
-                           "(商品ID, 商品名称, 类目, 价格 …)")
+        yield InputProblem(name, f"{prefix}row {head[0][0]}", "$", "no header row: none of the first rows names two known "
+                           "columns (商品ID, 商品名称, 类目, 价格 …)")
         return
     header_number, header_row = head[found]
     columns: list[str | None] = []
@@ -234,8 +236,8 @@ def _tabular_records(rows: Iterator[tuple[int, list[Any]]], name: str) -> Iterat
     if "price" in columns and columns.count("price") > 1:
         columns = _split_price_columns(header_row, columns)
     if ignored:
-        yield InputProblem(name, f"row {header_number}", "$", f"columns ignored (not used by any rule): {'、'.join(ignored)}",
-                           warning=True)
+        yield InputProblem(name, f"{prefix}row {header_number}", "$",
+                           f"columns ignored (not used by any rule): {'、'.join(ignored)}", warning=True)
     rounded: list[str] = []
     for number, row in itertools.chain(head[found + 1:], rows):
         record: dict[str, Any] = {}
@@ -251,7 +253,7 @@ def _tabular_records(rows: Iterator[tuple[int, list[Any]]], name: str) -> Iterat
                 del record["price2"]
                 record["price_type"] = "fixed"
         if record:
-            yield RawRecord("product", record, name, f"row {number}")
+            yield RawRecord("product", record, name, f"{prefix}row {number}")
     if rounded:
         yield InputProblem(name, "file", "$", f"{len(rounded)} amounts stored with spreadsheet float noise were read "
                            "to the fen, as the spreadsheet shows them", warning=True)
@@ -284,13 +286,24 @@ def read_xlsx(path: Path) -> Iterator[ReadItem]:
     except Exception as exc:  # openpyxl raises several unrelated types for a broken file
         raise InputFileError(f"{path}: cannot open as XLSX: {exc}") from None
     try:
-        sheet = workbook.worksheets[0]
-        for name in ("products", "商品", "商品库"):
-            if name in workbook.sheetnames:
-                sheet = workbook[name]
-                break
-        rows = ((i, list(r)) for i, r in enumerate(sheet.iter_rows(values_only=True), start=1))
-        yield from _tabular_records(rows, str(path))
+        preferred = [n for n in ("products", "商品", "商品库") if n in workbook.sheetnames]
+        sheets = [workbook[n] for n in preferred] or list(workbook.worksheets)
+        found_any = False
+        for index, sheet in enumerate(sheets):
+            rows = ((i, list(r)) for i, r in enumerate(sheet.iter_rows(values_only=True), start=1))
+            items = _tabular_records(rows, str(path), sheet.title if index else None)
+            first = next(items, None)
+            if first is None:
+                continue
+            if isinstance(first, InputProblem) and first.message.startswith("no header row") and len(sheets) > 1:
+                yield InputProblem(str(path), f"{sheet.title}!row 1", "$", f"sheet {sheet.title!r} skipped: no header row",
+                                   warning=True)
+                continue
+            found_any = True
+            yield first
+            yield from items
+        if not found_any and len(sheets) > 1:
+            yield InputProblem(str(path), "file", "$", "no sheet has a header row naming two known columns")
     finally:
         workbook.close()
 
