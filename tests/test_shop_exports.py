@@ -120,3 +120,18 @@ def test_every_sheet_with_a_header_is_read_and_others_are_skipped_with_a_warning
 def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--version"]) == 0
     assert capsys.readouterr().out.startswith("guard ")
+
+
+def test_a_mapping_file_reads_a_merchants_own_erp_export(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = _csv(tmp_path, "货号,品名,分类,零售价\nE1,纯棉圆领T恤,apparel,59\n")
+    mapping = tmp_path / "erp.yaml"
+    mapping.write_text("columns: {货号: id, 品名: name, 分类: category, 零售价: price}\n", encoding="utf-8")
+    report = guard.check_files([path], columns={"货号": "id", "品名": "name", "分类": "category", "零售价": "price"})
+    assert report.problems == () and report.summary.checked == 1
+    assert main(["check", path, "--columns", str(mapping), "--format", "jsonl", "--select", "LIST-002"]) == 0
+    assert "error" not in capsys.readouterr().err
+    assert main(["check", path, "--format", "jsonl"]) == 2  # without the mapping no header row is found
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("columns: {货号: sku_code}\n", encoding="utf-8")
+    assert main(["check", path, "--columns", str(bad)]) == 2
+    assert "unknown field 'sku_code'" in capsys.readouterr().err

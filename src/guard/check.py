@@ -177,7 +177,7 @@ def _add_model(catalog: Catalog, kind: str, model: Any, where: str) -> None:
         catalog.rooms.append((model, "<input>", where))
 
 
-def check_files(paths: Iterable[str | Path], **options: Any) -> Report:
-    """Read catalog files (one catalog together) and check them."""
+def check_files(paths: Iterable[str | Path], *, columns: Mapping[str, str] | None = None, **options: Any) -> Report:
+    """Read catalog files (one catalog together) and check them; ``columns`` maps your own headers to fields."""
     with gc_paused():  # the catalog is dropped on return, so the collector never needs to see it
-        return check_catalog(load_catalog(paths), **options)
+        return check_catalog(load_catalog(paths, columns), **options)

@@ -19,6 +19,7 @@ from guard.engine import ENGINES, make_engine
 from guard.errors import GuardError
 from guard.findings import Finding, Report, Summary
 from guard.io.catalog import load_catalog
+from guard.io.readers import load_column_map
 from guard.model import CHINA_TZ
 from guard.perf import gc_paused
 from guard.report import FORMATS, RENDERERS
@@ -51,6 +52,7 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--ignore", action="append", metavar="IDS", help="skip rules whose id starts with these, or topics")
     check.add_argument("--fail-on", choices=FAIL_LEVELS, default="minor", help="lowest tier that makes the exit code 1 (default minor)")
     check.add_argument("--config", metavar="FILE", help="YAML overriding params, tiers, select and ignore")
+    check.add_argument("--columns", metavar="FILE", help="YAML `columns: {your header: field}` for your own export")
     check.add_argument("--now", metavar="ISO-TIME", help="evaluate as of this time (default: now, China time)")
     progress = check.add_mutually_exclusive_group()
     progress.add_argument("--progress", dest="progress", action="store_true", default=None, help="show a progress bar on stderr")
@@ -135,7 +137,8 @@ def _run_check(args: argparse.Namespace) -> int:
     if now.tzinfo is None:
         now = now.replace(tzinfo=CHINA_TZ)
     with gc_paused():  # read and check without collector passes over the (acyclic) catalog
-        catalog = load_catalog(args.catalogs)
+        columns = load_column_map(args.columns) if args.columns else None
+        catalog = load_catalog(args.catalogs, columns)
         total = len(catalog.products) + len(catalog.promotions) + len(catalog.rooms)
         progress = args.progress if args.progress is not None else (sys.stderr.isatty() and total >= 2000)
         report = check_catalog(catalog, ruleset=ruleset, engine=engine, now=now, lang=args.lang,

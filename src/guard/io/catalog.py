@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -119,13 +119,16 @@ def parse_records(items: Iterable[ReadItem], catalog: Catalog | None = None) -> 
     return catalog
 
 
-def load_catalog(paths: Iterable[str | Path]) -> Catalog:
-    """Read and validate every file; all files form one catalog (merchants, products, promotions, rooms)."""
+def load_catalog(paths: Iterable[str | Path], columns: Mapping[str, str] | None = None) -> Catalog:
+    """Read and validate every file; all files form one catalog (merchants, products, promotions, rooms).
+
+    ``columns`` maps a merchant's own column headers to guard's fields (``load_column_map``).
+    """
     catalog = Catalog()
     with gc_paused():
         for path in paths:
             before = catalog.read
-            parse_records(read_file(path), catalog)
+            parse_records(read_file(path, columns), catalog)
             if catalog.read == before:
                 catalog.problems.append(InputProblem(str(path), "file", "$", "no records: the file holds nothing to check"))
     return catalog

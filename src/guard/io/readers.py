@@ -11,7 +11,7 @@ import io
 import itertools
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -114,13 +114,35 @@ def read_jsonl(path: Path, stream: io.TextIOBase | None = None) -> Iterator[Read
         yield RawRecord(kind, item, name, f"line {number}")
 
 
-def _header_map() -> dict[str, str]:
+def _header_map(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     mapping: dict[str, str] = {}
     for canonical, aliases in column_aliases()["headers"].items():
         mapping[canonical] = canonical
         for alias in aliases:
             mapping[alias.strip().lower()] = canonical
             mapping[alias.strip()] = canonical
+    for header, canonical in (extra or {}).items():  # a merchant's own export: their headers win
+        mapping[header.strip()] = canonical
+        mapping[header.strip().lower()] = canonical
+    return mapping
+
+
+def load_column_map(path: str | Path) -> dict[str, str]:
+    """A mapping file ``columns: {ERP列名: field}``; every field must be one guard reads."""
+    file = Path(path)
+    try:
+        doc = load_yaml(_decode(_read_bytes(file), str(file)))
+    except yaml.YAMLError as exc:
+        raise InputFileError(f"{file}: malformed YAML: {exc}") from None
+    columns = doc.get("columns") if isinstance(doc, dict) else None
+    if not isinstance(columns, dict) or not columns:
+        raise InputFileError(f"{file}: expected `columns:` mapping each of your column headers to a field")
+    known = set(column_aliases()["headers"])
+    mapping: dict[str, str] = {}
+    for header, field_name in columns.items():
+        if str(field_name) not in known:
+            raise InputFileError(f"{file}: column {header!r}: unknown field {field_name!r}; known: {', '.join(sorted(known))}")
+        mapping[str(header)] = str(field_name)
     return mapping
 
 
@@ -208,10 +230,11 @@ def _find_header(rows: list[tuple[int, list[Any]]], headers: dict[str, str]) -> 
     return None
 
 
-def _tabular_records(rows: Iterator[tuple[int, list[Any]]], name: str, sheet: str | None = None) -> Iterator[ReadItem]:
+def _tabular_records(rows: Iterator[tuple[int, list[Any]]], name: str, sheet: str | None = None,
+                     columns_map: Mapping[str, str] | None = None) -> Iterator[ReadItem]:
     """Records of one table; locations are "row N", or "sheet!row N" for a workbook's sheets after the first."""
     prefix = f"{sheet}!" if sheet else ""
-    headers = _header_map()
+    headers = _header_map(columns_map)
     head: list[tuple[int, list[Any]]] = []
     for item in rows:
         head.append(item)
@@ -269,16 +292,16 @@ def _split_price_columns(header_row: list[Any], columns: list[str | None]) -> li
     return result
 
 
-def read_csv(path: Path) -> Iterator[ReadItem]:
+def read_csv(path: Path, columns_map: Mapping[str, str] | None = None) -> Iterator[ReadItem]:
     text = _decode(_read_bytes(path), str(path))
     try:
         rows = list(csv.reader(io.StringIO(text)))
     except csv.Error as exc:
         raise InputFileError(f"{path}: malformed CSV: {exc}") from None
-    yield from _tabular_records(((i, list(r)) for i, r in enumerate(rows, start=1)), str(path))
+    yield from _tabular_records(((i, list(r)) for i, r in enumerate(rows, start=1)), str(path), None, columns_map)
 
 
-def read_xlsx(path: Path) -> Iterator[ReadItem]:
+def read_xlsx(path: Path, columns_map: Mapping[str, str] | None = None) -> Iterator[ReadItem]:
     from openpyxl import load_workbook  # imported only when a spreadsheet is read
 
     try:
@@ -291,7 +314,7 @@ def read_xlsx(path: Path) -> Iterator[ReadItem]:
         found_any = False
         for index, sheet in enumerate(sheets):
             rows = ((i, list(r)) for i, r in enumerate(sheet.iter_rows(values_only=True), start=1))
-            items = _tabular_records(rows, str(path), sheet.title if index else None)
+            items = _tabular_records(rows, str(path), sheet.title if index else None, columns_map)
             first = next(items, None)
             if first is None:
                 continue
@@ -319,13 +342,18 @@ READERS = {
 }
 
 
-def read_file(path: str | Path) -> Iterator[ReadItem]:
-    """Yield the records and record-level problems of one catalog file, chosen by its suffix."""
+def read_file(path: str | Path, columns_map: Mapping[str, str] | None = None) -> Iterator[ReadItem]:
+    """Yield the records and record-level problems of one catalog file, chosen by its suffix.
+
+    ``columns_map`` adds a merchant's own column headers (from ``load_column_map``) for CSV and XLSX.
+    """
     file = Path(path)
     reader = READERS.get(file.suffix.lower())
     if reader is None:
         raise InputFileError(f"{file}: unknown file type {file.suffix!r}; use one of {', '.join(sorted(READERS))}")
     if not file.exists():
         raise InputFileError(f"{file}: no such file")
+    if reader in (read_csv, read_xlsx):
+        return reader(file, columns_map)  # type: ignore[call-arg]
     return reader(file)
 
