@@ -33,7 +33,7 @@ def test_clean_catalog_exits_zero(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert main(["check", write(tmp_path, GOOD), "--now", "2026-11-26T10:00:00"]) == 0
     out, err = capsys.readouterr()
     assert out == ""
-    assert "2 records read, 1 checked, 0 rejected; 0 findings" in err  # the merchant is a record
+    assert "读取 2 条记录，检查 1 条，拒收 0 条；发现问题 0 个（无）" in err  # the merchant is a record
 
 
 def test_findings_exit_one_and_fail_on(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -52,7 +52,7 @@ def test_input_problem_exits_two_but_prints_other_findings(tmp_path: Path, capsy
     assert main(["check", path, "--format", "jsonl"]) == 2
     out, err = capsys.readouterr()
     assert [json.loads(line)["rule"] for line in out.splitlines()] == ["LIST-007"]
-    assert "error: " in err and "$.products[1]" in err and "at most 2 decimal places" in err
+    assert "错误: " in err and "$.products[1]" in err and "金额最多两位小数" in err
 
 
 def test_usage_and_file_errors_exit_two(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -99,7 +99,7 @@ def test_engine_option(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
     path = write(tmp_path, {**GOOD, "cover_width": 900})
     code = main(["check", path, "--engine", "durable"])
     if durable.available():
-        assert code == 1 and "engine durable" in capsys.readouterr().err
+        assert code == 1 and "引擎 durable" in capsys.readouterr().err
     else:
         assert code == 2 and "cannot be loaded on Python" in capsys.readouterr().err
 
@@ -119,7 +119,7 @@ def test_progress_bar_goes_to_stderr(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert main(["check", path, "--progress"]) == 0
     out, err = capsys.readouterr()
     assert out == ""
-    assert "subject" in err and "51 records read, 50 checked" in err
+    assert "subject" in err and "读取 51 条记录，检查 50 条" in err
 
 
 def test_rules_list_by_platform(capsys: pytest.CaptureFixture[str]) -> None:

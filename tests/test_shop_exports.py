@@ -77,7 +77,7 @@ def test_a_file_with_no_records_is_an_input_error(tmp_path: Path, name: str, tex
                                                   capsys: pytest.CaptureFixture[str]) -> None:
     path = _csv(tmp_path, text, name)
     assert main(["check", path]) == 2
-    assert "no records" in capsys.readouterr().err
+    assert "没有任何记录" in capsys.readouterr().err
 
 
 def test_the_command_prints_warnings_and_exits_on_findings_alone(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -89,7 +89,7 @@ def test_the_command_prints_warnings_and_exits_on_findings_alone(tmp_path: Path,
     code = main(["check", path, str(merchant), "--ignore", "QUAL", "--now", "2026-11-26T10:00:00"])
     err = capsys.readouterr().err
     assert code == 0, err
-    assert "warning: " in err and "销量" in err and "error:" not in err
+    assert "提示: " in err and "销量" in err and "错误" not in err
 
 
 def test_no_header_row_is_one_clear_problem(tmp_path: Path) -> None:
@@ -135,3 +135,16 @@ def test_a_mapping_file_reads_a_merchants_own_erp_export(tmp_path: Path, capsys:
     bad.write_text("columns: {货号: sku_code}\n", encoding="utf-8")
     assert main(["check", path, "--columns", str(bad)]) == 2
     assert "unknown field 'sku_code'" in capsys.readouterr().err
+
+
+def test_input_errors_read_in_chinese_with_the_column_as_written(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = _csv(tmp_path, "商品ID,商品名称,类目,售价(元),库存\n1,纯棉T恤,apparel,abc,5\n2,纯棉T恤,apparel,1.001,x\n")
+    assert main(["check", path]) == 2
+    err = capsys.readouterr().err
+    assert "错误: " in err and "第2行「售价(元)」（1）：不是有效金额：'abc'" in err
+    assert "第3行「售价(元)」（2）：金额最多两位小数：'1.001'" in err
+    assert "第3行「库存」（2）：应为整数" in err
+    assert "读取 2 条记录，检查 0 条，拒收 2 条" in err
+    assert main(["check", path, "--lang", "en"]) == 2
+    err = capsys.readouterr().err
+    assert "error: " in err and "$.price: not an amount in yuan: 'abc'" in err and "2 records read" in err

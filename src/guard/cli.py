@@ -148,10 +148,10 @@ def _run_check(args: argparse.Namespace) -> int:
     sys.stdout.write(RENDERERS[args.format](report, args.lang))
     sys.stdout.flush()
     for warning in report.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+        print(f"{'提示' if args.lang == 'zh' else 'warning'}: {warning.render(args.lang)}", file=sys.stderr)
     for problem in report.problems:
-        print(f"error: {problem}", file=sys.stderr)
-    print(summary_line(report), file=sys.stderr)
+        print(f"{'错误' if args.lang == 'zh' else 'error'}: {problem.render(args.lang)}", file=sys.stderr)
+    print(summary_line(report, args.lang), file=sys.stderr)
     return _exit_code(report, args.fail_on, ruleset)
 
 

@@ -59,6 +59,8 @@ class InputProblem:
     message: str
     record: str | None = None  # id of the record when it could be read
     warning: bool = False  # said once, nothing rejected (an ignored column, rounded amounts)
+    column: str | None = None  # the column header as written in the merchant's file, for tabular files
+    message_zh: str | None = None  # the message in Chinese, when one is known
 
     def to_dict(self) -> dict[str, str | bool | None]:
         return asdict(self)
@@ -66,3 +68,23 @@ class InputProblem:
     def __str__(self) -> str:
         rec = f" ({self.record})" if self.record else ""
         return f"{self.file}:{self.location}{rec}: {self.path}: {self.message}"
+
+    def render(self, lang: str = "zh") -> str:
+        """For people: in Chinese, the row or line and the column as the merchant wrote it (第4行「售价」)."""
+        if lang != "zh":
+            return str(self)
+        where = _location_zh(self.location)
+        field_name = f"「{self.column}」" if self.column else ("" if self.path == "$" else f" {self.path}")
+        rec = f"（{self.record}）" if self.record else ""
+        return f"{self.file} {where}{field_name}{rec}：{self.message_zh or self.message}"
+
+
+def _location_zh(location: str) -> str:
+    sheet, _, rest = location.rpartition("!")
+    prefix = f"工作表「{sheet}」" if sheet else ""
+    kind, _, number = rest.partition(" ")
+    if kind in ("row", "line") and number.isdigit():
+        return f"{prefix}第{number}行"
+    if rest == "file":
+        return prefix + "整个文件"
+    return prefix + rest

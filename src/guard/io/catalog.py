@@ -55,15 +55,65 @@ def _record_id(data: Any) -> str | None:
     return None
 
 
+_VALUE_ERRORS_ZH = (  # guard's own value errors, by their English start
+    ("at most 2 decimal places", "金额最多两位小数：{value}"),
+    ("not an amount in yuan", "不是有效金额：{value}"),
+    ("amount may not be negative", "金额不能为负数：{value}"),
+    ("amount must be a finite number", "金额必须是有限的数：{value}"),
+    ("amount above the platform's price cap", "金额超过平台上限 1,000万元：{value}"),
+    ("expected an amount in yuan", "应为以元为单位的金额"),
+)
+_TYPES_ZH = {
+    "missing": "缺少必填项",
+    "extra_forbidden": "未知字段",
+    "string_too_short": "不能为空",
+    "bool_parsing": "应为 是/否",
+    "bool_type": "应为 是/否",
+    "int_parsing": "应为整数",
+    "int_type": "应为整数",
+    "int_from_float": "应为整数",
+    "datetime_parsing": "不是有效的日期时间",
+    "datetime_from_date_parsing": "不是有效的日期时间",
+    "date_parsing": "不是有效的日期",
+    "date_from_datetime_parsing": "不是有效的日期",
+    "list_type": "应为多项（用分号分隔）",
+    "dict_type": "应为一组字段",
+    "model_type": "应为一组字段",
+}
+
+
+def _message_zh(error: Any, message: str) -> str | None:
+    kind, ctx, value = error["type"], error.get("ctx") or {}, error.get("input")
+    if kind in _TYPES_ZH:
+        return _TYPES_ZH[kind]
+    if kind == "greater_than":
+        return f"必须大于 {ctx.get('gt')}，实际为 {value!r}"
+    if kind == "greater_than_equal":
+        return f"不能小于 {ctx.get('ge')}，实际为 {value!r}"
+    if kind == "less_than_equal":
+        return f"不能大于 {ctx.get('le')}，实际为 {value!r}"
+    if kind == "literal_error":
+        return f"取值应为 {ctx.get('expected')}，实际为 {value!r}"
+    if kind == "value_error":
+        for start, template in _VALUE_ERRORS_ZH:
+            if message.startswith(start):
+                return template.format(value=repr(value) if isinstance(value, str) else value)
+    return None
+
+
 def validation_problems(exc: ValidationError, record: RawRecord) -> list[InputProblem]:
     problems = []
+    labels = record.labels or {}
     for error in exc.errors(include_url=False):
         message = error["msg"].removeprefix("Value error, ")
         if error["type"] == "missing":
             message = "required field is missing"
         elif error["type"] == "extra_forbidden":
             message = "unknown field"
-        problems.append(InputProblem(record.file, record.location, _json_path(error["loc"]), message, _record_id(record.data)))
+        first = error["loc"][0] if error["loc"] else None
+        problems.append(InputProblem(record.file, record.location, _json_path(error["loc"]), message, _record_id(record.data),
+                                     column=labels.get(first) if isinstance(first, str) else None,
+                                     message_zh=_message_zh(error, message)))
     return problems
 
 
@@ -130,6 +180,7 @@ def load_catalog(paths: Iterable[str | Path], columns: Mapping[str, str] | None 
             before = catalog.read
             parse_records(read_file(path, columns), catalog)
             if catalog.read == before:
-                catalog.problems.append(InputProblem(str(path), "file", "$", "no records: the file holds nothing to check"))
+                catalog.problems.append(InputProblem(str(path), "file", "$", "no records: the file holds nothing to check",
+                                                     message_zh="没有任何记录：文件里没有可检查的内容"))
     return catalog
 

@@ -36,6 +36,7 @@ class RawRecord:
     data: Any
     file: str
     location: str
+    labels: Mapping[str, str] | None = None  # field -> column header as written (tabular files)
 
 
 ReadItem = RawRecord | InputProblem
@@ -245,7 +246,8 @@ def _tabular_records(rows: Iterator[tuple[int, list[Any]]], name: str, sheet: st
     found = _find_header(head, headers)
     if found is None:
         yield InputProblem(name, f"{prefix}row {head[0][0]}", "$", "no header row: none of the first rows names two known "
-                           "columns (商品ID, 商品名称, 类目, 价格 …)")
+                           "columns (商品ID, 商品名称, 类目, 价格 …)",
+                           message_zh="找不到表头：前几行都没有两个以上可识别的列名（商品ID、商品名称、类目、价格……）")
         return
     header_number, header_row = head[found]
     columns: list[str | None] = []
@@ -258,9 +260,13 @@ def _tabular_records(rows: Iterator[tuple[int, list[Any]]], name: str, sheet: st
         columns.append(column)
     if "price" in columns and columns.count("price") > 1:
         columns = _split_price_columns(header_row, columns)
+    labels = {column: str(cell).strip() for cell, column in zip(header_row, columns) if column}
+    if "reference_price" in labels:
+        labels["price2"], labels["price"] = labels.get("price", ""), labels["reference_price"]
     if ignored:
         yield InputProblem(name, f"{prefix}row {header_number}", "$",
-                           f"columns ignored (not used by any rule): {'、'.join(ignored)}", warning=True)
+                           f"columns ignored (not used by any rule): {'、'.join(ignored)}", warning=True,
+                           message_zh=f"以下列未被任何规则使用，已忽略：{'、'.join(ignored)}")
     rounded: list[str] = []
     for number, row in itertools.chain(head[found + 1:], rows):
         record: dict[str, Any] = {}
@@ -276,10 +282,11 @@ def _tabular_records(rows: Iterator[tuple[int, list[Any]]], name: str, sheet: st
                 del record["price2"]
                 record["price_type"] = "fixed"
         if record:
-            yield RawRecord("product", record, name, f"{prefix}row {number}")
+            yield RawRecord("product", record, name, f"{prefix}row {number}", labels)
     if rounded:
         yield InputProblem(name, "file", "$", f"{len(rounded)} amounts stored with spreadsheet float noise were read "
-                           "to the fen, as the spreadsheet shows them", warning=True)
+                           "to the fen, as the spreadsheet shows them", warning=True,
+                           message_zh=f"{len(rounded)} 个金额带有表格浮点误差，已按表格显示值取到分")
 
 
 def _split_price_columns(header_row: list[Any], columns: list[str | None]) -> list[str | None]:

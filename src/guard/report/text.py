@@ -37,10 +37,19 @@ def render_text(report: Report, lang: str = "zh") -> str:
     return "".join(render_finding(f, lang) for f in report.findings)
 
 
-def summary_line(report: Report) -> str:
+_TIER_ZH = {"severe": "严重", "general": "一般", "minor": "轻微", "info": "提示"}
+
+
+def summary_line(report: Report, lang: str = "en") -> str:
     s = report.summary
     counts = report.counts()
-    tiers = ", ".join(f"{counts[t]} {t}" for t in ("severe", "general", "minor", "info") if counts.get(t))
+    order = ("severe", "general", "minor", "info")
+    if lang == "zh":
+        tiers = "，".join(f"{_TIER_ZH[t]} {counts[t]}" for t in order if counts.get(t))
+        warned = f"，提示 {len(report.warnings)} 条" if report.warnings else ""
+        return (f"guard：读取 {s.read} 条记录，检查 {s.checked} 条，拒收 {s.rejected} 条{warned}；"
+                f"发现问题 {len(report.findings)} 个（{tiers or '无'}）；引擎 {report.engine}")
+    tiers = ", ".join(f"{counts[t]} {t}" for t in order if counts.get(t))
     return (
         f"guard: {s.read} records read, {s.checked} checked, {s.rejected} rejected; "
         f"{len(report.findings)} findings ({tiers or 'none'}); engine {report.engine}"
