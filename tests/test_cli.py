@@ -137,3 +137,11 @@ def test_rules_show_says_who_sets_the_tier(capsys: pytest.CaptureFixture[str]) -
     assert "tier: severe (a configurable default: neither the seed nor a source sets it)" in capsys.readouterr().out
     assert main(["rules", "show", "CONTENT-013"]) == 0
     assert "tier: minor (set by the seed's risk table)" in capsys.readouterr().out
+
+
+def test_text_output_names_tiers_in_the_readers_language(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path, {**GOOD, "cover_width": 900})
+    assert main(["check", path]) == 1
+    assert "LIST-007 [轻微 · " in capsys.readouterr().out
+    assert main(["check", path, "--lang", "en"]) == 1
+    assert "LIST-007 [minor · " in capsys.readouterr().out

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from guard.findings import Finding, Report
 
+_TIER_ZH = {"severe": "严重", "general": "一般", "minor": "轻微", "info": "提示"}
 _LABELS = {
     "zh": {"fix": "修改", "source": "依据", "default": "可配置默认值，非法律规定"},
     "en": {"fix": "fix", "source": "source", "default": "configurable default, not law"},
@@ -26,8 +27,9 @@ def render_finding(finding: Finding, lang: str = "zh") -> str:
         f"{s.title}{' ' + s.section if s.section else ''} [{s.confidence}]" for s in finding.sources
     )
     default = f" ({labels['default']})" if finding.configurable_default else ""
+    tier = _TIER_ZH.get(finding.tier, finding.tier) if lang == "zh" else finding.tier
     return (
-        f"{location(finding)}: {finding.rule} [{finding.tier} · {finding.penalty}] {finding.message}{default}\n"
+        f"{location(finding)}: {finding.rule} [{tier} · {finding.penalty}] {finding.message}{default}\n"
         f"    {labels['fix']}: {finding.fix}\n"
         f"    {labels['source']}: {sources}\n"
     )
@@ -35,9 +37,6 @@ def render_finding(finding: Finding, lang: str = "zh") -> str:
 
 def render_text(report: Report, lang: str = "zh") -> str:
     return "".join(render_finding(f, lang) for f in report.findings)
-
-
-_TIER_ZH = {"severe": "严重", "general": "一般", "minor": "轻微", "info": "提示"}
 
 
 def summary_line(report: Report, lang: str = "en") -> str:
