@@ -142,6 +142,22 @@ def test_rules_show_says_who_sets_the_tier(capsys: pytest.CaptureFixture[str]) -
 def test_text_output_names_tiers_in_the_readers_language(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = write(tmp_path, {**GOOD, "cover_width": 900})
     assert main(["check", path]) == 1
-    assert "LIST-007 [轻微 · " in capsys.readouterr().out
+    assert "  [轻微] LIST-007 " in capsys.readouterr().out
     assert main(["check", path, "--lang", "en"]) == 1
-    assert "LIST-007 [minor · " in capsys.readouterr().out
+    assert "  [minor] LIST-007 " in capsys.readouterr().out
+
+
+def test_text_groups_findings_by_product_worst_first(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path, {**GOOD, "id": "A", "cover_width": 900},
+                 {**GOOD, "id": "B", "description": "全网最好的杯子", "cover_width": 900})
+    assert main(["check", path, "--now", "2026-11-26T10:00:00"]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert lines == [line for line in lines if line.strip()]
+    assert lines[0] == "商品 B（2 个问题：一般 1，轻微 1）"
+    assert lines[1].startswith("  [一般] CONTENT-001 ") and "修改：" in lines[1]
+    assert lines[2].startswith("  [轻微] LIST-007 ")
+    assert lines[3] == "商品 A（1 个问题：轻微 1）"
+    assert len(lines) == 5  # one line per finding; sources only with --verbose
+    assert main(["check", path, "--now", "2026-11-26T10:00:00", "--verbose"]) == 1
+    verbose = capsys.readouterr().out.splitlines()
+    assert len(verbose) == 8 and "依据: " in verbose[2] and "c.json:$.products[1].description" in verbose[2]

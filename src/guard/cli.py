@@ -23,6 +23,7 @@ from guard.io.readers import load_column_map
 from guard.model import CHINA_TZ
 from guard.perf import gc_paused
 from guard.report import FORMATS, RENDERERS
+from guard.report.text import render_text
 from guard.report.text import summary_line
 from guard.rules.loader import RuleSet, load_rules
 from guard.rules.schema import PLATFORMS
@@ -53,6 +54,7 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--fail-on", choices=FAIL_LEVELS, default="minor", help="lowest tier that makes the exit code 1 (default minor)")
     check.add_argument("--config", metavar="FILE", help="YAML overriding params, tiers, select and ignore")
     check.add_argument("--columns", metavar="FILE", help="YAML `columns: {your header: field}` for your own export")
+    check.add_argument("--verbose", action="store_true", help="text format: each finding's location, penalty and sources")
     check.add_argument("--now", metavar="ISO-TIME", help="evaluate as of this time (default: now, China time)")
     progress = check.add_mutually_exclusive_group()
     progress.add_argument("--progress", dest="progress", action="store_true", default=None, help="show a progress bar on stderr")
@@ -145,7 +147,10 @@ def _run_check(args: argparse.Namespace) -> int:
                                platform=args.platform, progress=progress)
         _KEEP_UNTIL_EXIT.append(catalog)
         gc.freeze()  # kept until exit: later collections (while rendering) need not scan it
-    sys.stdout.write(RENDERERS[args.format](report, args.lang))
+    if args.format == "text":
+        sys.stdout.write(render_text(report, args.lang, verbose=args.verbose))
+    else:
+        sys.stdout.write(RENDERERS[args.format](report, args.lang))
     sys.stdout.flush()
     for warning in report.warnings:
         print(f"{'提示' if args.lang == 'zh' else 'warning'}: {warning.render(args.lang)}", file=sys.stderr)

@@ -35,8 +35,48 @@ def render_finding(finding: Finding, lang: str = "zh") -> str:
     )
 
 
-def render_text(report: Report, lang: str = "zh") -> str:
-    return "".join(render_finding(f, lang) for f in report.findings)
+_RANK = {"severe": 3, "general": 2, "minor": 1, "info": 0}
+_CATALOG_SUBJECTS = ("product:", "promotion:", "room:")
+_GROUP_ZH = {"product": "商品", "promotion": "活动", "room": "直播间"}
+
+
+def _group_key(finding: Finding) -> tuple[str, str]:
+    if finding.product is not None:
+        return "product", finding.product
+    kind, _, rest = finding.subject.partition(":")
+    return kind, rest.split("/")[0]
+
+
+def render_text(report: Report, lang: str = "zh", verbose: bool = False) -> str:
+    """Catalog findings grouped by product (then promotion, room), worst first, one line each;
+    script findings in the order of the text. ``verbose`` adds each finding's location and sources."""
+    if not report.findings or not all(f.subject.startswith(_CATALOG_SUBJECTS) for f in report.findings):
+        return "".join(render_finding(f, lang) for f in report.findings)
+    groups: dict[tuple[str, str], list[Finding]] = {}
+    for finding in report.findings:
+        groups.setdefault(_group_key(finding), []).append(finding)
+    ordered = sorted(groups.items(), key=lambda item: (-max(_RANK[f.tier] for f in item[1]), -len(item[1])))
+    labels = _LABELS[lang]
+    out = []
+    for (kind, name), findings in ordered:
+        findings.sort(key=lambda f: (-_RANK[f.tier], f.rule))
+        tally = {}
+        for f in findings:
+            tally[f.tier] = tally.get(f.tier, 0) + 1
+        if lang == "zh":
+            counts = "，".join(f"{_TIER_ZH[t]} {tally[t]}" for t in _RANK if t in tally)
+            out.append(f"{_GROUP_ZH.get(kind, kind)} {name}（{len(findings)} 个问题：{counts}）\n")
+        else:
+            counts = ", ".join(f"{tally[t]} {t}" for t in _RANK if t in tally)
+            out.append(f"{kind} {name} ({len(findings)} findings: {counts})\n")
+        for f in findings:
+            tier = _TIER_ZH[f.tier] if lang == "zh" else f.tier
+            colon = "：" if lang == "zh" else ": "
+            out.append(f"  [{tier}] {f.rule} {f.message} {labels['fix']}{colon}{f.fix}\n")
+            if verbose:
+                sources = "; ".join(f"{s.title}{' ' + s.section if s.section else ''} [{s.confidence}]" for s in f.sources)
+                out.append(f"      {location(f)} · {f.penalty} · {labels['source']}: {sources}\n")
+    return "".join(out)
 
 
 def summary_line(report: Report, lang: str = "en") -> str:
