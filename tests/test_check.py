@@ -402,3 +402,12 @@ def test_several_merchants_and_a_product_naming_none_get_the_advice(tmp_path) ->
                     encoding="utf-8")
     report = guard.check_files([str(path)], now=NOW)
     assert sorted((f.subject, f.rule) for f in report if f.topic == "permission") == [("product:P1", "PERM-007")]
+
+
+@pytest.mark.parametrize(("seconds", "zh", "en"), [
+    (86401, "24小时0分1秒", "24 h 0 min 1 s"), (601, "10分1秒", "10 min 1 s"), (59, "59秒", "59 s"), (0, "0秒", "0 s")])
+def test_durations_read_in_hours_minutes_and_seconds(seconds: int, zh: str, en: str) -> None:
+    from guard.findings import format_value
+
+    assert format_value(seconds, "duration") == zh
+    assert format_value(seconds, "duration_en") == en

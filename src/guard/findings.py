@@ -128,12 +128,22 @@ class Report:
 
 
 def format_value(value: Any, spec: str) -> str:
-    """Render one placeholder value: ``yuan`` shows fen as yuan, ``bp`` shows basis points as percent."""
+    """Render one placeholder value: ``yuan`` shows fen as yuan, ``bp`` basis points as percent,
+    ``duration`` / ``duration_en`` seconds as hours, minutes and seconds (24小时0分1秒 / 24 h 0 min 1 s)."""
     if spec == "yuan" and isinstance(value, int):
         sign = "-" if value < 0 else ""
         return f"{sign}{abs(value) // 100}.{abs(value) % 100:02d}"
     if spec == "bp" and isinstance(value, int):
         return f"{value / 100:g}%"
+    if spec in ("duration", "duration_en") and isinstance(value, int):
+        hours, rest = divmod(abs(value), 3600)
+        minutes, seconds = divmod(rest, 60)
+        parts = [(hours, "小时", " h"), (minutes, "分", " min"), (seconds, "秒", " s")]
+        while len(parts) > 1 and parts[0][0] == 0:  # no leading zero units: 10分0秒, not 0小时10分0秒
+            parts.pop(0)
+        if spec == "duration":
+            return "".join(f"{n}{zh}" for n, zh, _ in parts)
+        return " ".join(f"{n}{en}" for n, _, en in parts)
     return str(value)
 
 
