@@ -161,3 +161,20 @@ def test_text_groups_findings_by_product_worst_first(tmp_path: Path, capsys: pyt
     assert main(["check", path, "--now", "2026-11-26T10:00:00", "--verbose"]) == 1
     verbose = capsys.readouterr().out.splitlines()
     assert len(verbose) == 8 and "依据: " in verbose[2] and "c.json:$.products[1].description" in verbose[2]
+
+
+def test_money_params_in_a_config_are_yuan(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = tmp_path / "c.yaml"
+    config.write_text("params: {PROMO-004: {max_top_prize_yuan: 100}}\n", encoding="utf-8")
+    lottery = {"id": "L1", "kind": "lottery", "products": ["P1"], "prize_name": "杯子", "prize_quantity": 1,
+               "draw_at": "2026-12-01T10:00:00"}
+    for prize, fired in (("100.01", True), ("100", False)):
+        path = tmp_path / f"c{prize}.json"
+        path.write_text(json.dumps({"merchant": MERCHANT, "products": [{**GOOD, "id": "P1"}],
+                                    "promotions": [{**lottery, "top_prize": prize}]}, ensure_ascii=False), encoding="utf-8")
+        main(["check", str(path), "--config", str(config), "--format", "jsonl", "--now", "2026-11-26T10:00:00"])
+        rules = [json.loads(line)["rule"] for line in capsys.readouterr().out.splitlines()]
+        assert ("PROMO-004" in rules) is fired
+    config.write_text("params: {PROMO-004: {max_top_prize_yuan: 1.001}}\n", encoding="utf-8")
+    assert main(["check", str(path), "--config", str(config)]) == 2
+    assert "at most 2 decimal places" in capsys.readouterr().err

@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from guard.data import data_dir, load_yaml, load_yaml_all
 from guard.errors import ConfigError, RuleFileError
 from guard.facts import FactSpec, schemas
+from guard.model import yuan_to_fen
 from guard.rules.ir import OPERATORS, ORDERING, All, Any_, Cmp, Condition
 from guard.rules.schema import PLATFORMS, TIERS, Citation, RuleSpec, Text
 
@@ -197,6 +198,11 @@ class _Compiler:
                 if pname not in self.params:
                     self.fail(f"{where}: unknown param {pname!r}")
                 value = self.params[pname]
+                if pname.endswith("_yuan"):  # money params are written in yuan, like every input; facts are fen
+                    try:
+                        value = yuan_to_fen(value)
+                    except ValueError as exc:
+                        self.fail(f"{where}: param {pname}: {exc}")
             elif set(value) == {"field"}:
                 if op in ("in", "not_in"):
                     self.fail(f"{where}: {op} cannot compare with another field")
@@ -245,6 +251,8 @@ def _rule_from_spec(spec: RuleSpec, path: Path, sources: Mapping[str, Source], o
         resolved = {**spec.params, **spec.platform_params.get(platform, {}), **rule_override}
         resolved.update(overrides.get("platform_params", {}).get(platform, {}).get(spec.id, {}))
         for key, value in resolved.items():
+            if key.endswith("_yuan") and isinstance(value, (int, float)) and not isinstance(value, bool):
+                continue  # an amount in yuan may have fen; checked when the condition resolves it
             if type(value) is not type(spec.params[key]):
                 fail(f"param {key} must stay a {type(spec.params[key]).__name__}, got {value!r}")
         params[platform] = resolved
