@@ -148,3 +148,10 @@ def test_input_errors_read_in_chinese_with_the_column_as_written(tmp_path: Path,
     assert main(["check", path, "--lang", "en"]) == 2
     err = capsys.readouterr().err
     assert "error: " in err and "$.price: not an amount in yuan: 'abc'" in err and "2 records read" in err
+
+
+def test_the_example_export_checks_with_no_rejected_row() -> None:
+    root = Path(__file__).resolve().parents[1] / "examples"
+    report = guard.check_files([str(root / "exports" / "shop-export.csv"), str(root / "merchant.yaml")])
+    assert report.problems == () and report.summary.rejected == 0 and report.summary.checked == 5
+    assert [w.message for w in report.warnings] == ["columns ignored (not used by any rule): 销量、上架时间、商品状态、品牌"]
