@@ -178,3 +178,20 @@ def test_money_params_in_a_config_are_yuan(tmp_path: Path, capsys: pytest.Captur
     config.write_text("params: {PROMO-004: {max_top_prize_yuan: 1.001}}\n", encoding="utf-8")
     assert main(["check", str(path), "--config", str(config)]) == 2
     assert "at most 2 decimal places" in capsys.readouterr().err
+
+
+def test_findings_as_a_workbook(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from openpyxl import load_workbook
+
+    path = write(tmp_path, {**GOOD, "cover_width": 900}, {**GOOD, "id": "P2", "price": "abc"})
+    assert main(["check", path, "--format", "xlsx"]) == 2
+    assert "--output" in capsys.readouterr().err
+    out = tmp_path / "findings.xlsx"
+    assert main(["check", path, "--format", "xlsx", "--output", str(out), "--now", "2026-11-26T10:00:00"]) == 2
+    workbook = load_workbook(out)
+    findings, problems = workbook.worksheets
+    rows = [[cell.value for cell in row] for row in findings.iter_rows()]
+    assert rows[0][:3] == ["商品", "等级", "规则"] and rows[1][:3] == ["P1", "轻微", "LIST-007"]
+    problem_rows = [[cell.value for cell in row] for row in problems.iter_rows()]
+    assert problem_rows[1][2] == "$.price" and problem_rows[1][5] == "不是有效金额：'abc'"
+    assert findings.auto_filter.ref and findings.freeze_panes == "A2"

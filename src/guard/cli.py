@@ -10,13 +10,14 @@ import argparse
 import gc
 import os
 import sys
+from pathlib import Path
 from collections.abc import Sequence
 from datetime import datetime
 
 from guard import __version__
 from guard.check import check_catalog
 from guard.engine import ENGINES, make_engine
-from guard.errors import GuardError
+from guard.errors import GuardError, InputFileError
 from guard.findings import Finding, Report, Summary
 from guard.io.catalog import load_catalog
 from guard.io.readers import load_column_map
@@ -47,7 +48,9 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("catalogs", nargs="+", metavar="CATALOG", help="JSON, JSONL, YAML, CSV or XLSX files; together one catalog")
     check.add_argument("--platform", choices=PLATFORMS, help="check every product as if listed on this platform")
     check.add_argument("--engine", choices=ENGINES, help="rule engine (default: $GUARD_ENGINE or native)")
-    check.add_argument("--format", choices=FORMATS, default="text")
+    check.add_argument("--format", choices=(*FORMATS, "xlsx"), default="text",
+                       help="text, json, jsonl, sarif, github, or xlsx (a workbook; needs --output)")
+    check.add_argument("--output", metavar="FILE", help="write the findings to FILE instead of stdout")
     check.add_argument("--lang", choices=("zh", "en"), default="zh")
     check.add_argument("--select", action="append", metavar="IDS", help="only rules whose id starts with these (comma-separated), or topics")
     check.add_argument("--ignore", action="append", metavar="IDS", help="skip rules whose id starts with these, or topics")
@@ -132,7 +135,21 @@ def _exit_code(report: Report, fail_on: str, ruleset: RuleSet) -> int:
     return 1 if any(ruleset.tier_rank[f.tier] >= threshold for f in report.findings) else 0
 
 
+def _write_output(path: str | None, data: bytes) -> None:
+    if path is None:
+        sys.stdout.buffer.write(data) if hasattr(sys.stdout, "buffer") else sys.stdout.write(data.decode("utf-8"))
+        sys.stdout.flush()
+        return
+    try:
+        Path(path).write_bytes(data)
+    except OSError as exc:
+        raise InputFileError(f"{path}: cannot write: {exc.strerror or exc}") from exc
+
+
 def _run_check(args: argparse.Namespace) -> int:
+    if args.format == "xlsx" and not args.output:
+        print("guard: --format xlsx writes a workbook: give --output FILE.xlsx", file=sys.stderr)
+        return 2
     ruleset = load_rules(config=args.config).select(_split(args.select), _split(args.ignore))
     engine = make_engine(ruleset, args.engine)
     now = datetime.fromisoformat(args.now) if args.now else datetime.now(CHINA_TZ)
@@ -147,11 +164,14 @@ def _run_check(args: argparse.Namespace) -> int:
                                platform=args.platform, progress=progress)
         _KEEP_UNTIL_EXIT.append(catalog)
         gc.freeze()  # kept until exit: later collections (while rendering) need not scan it
-    if args.format == "text":
-        sys.stdout.write(render_text(report, args.lang, verbose=args.verbose))
+    if args.format == "xlsx":
+        from guard.report.xlsx import render_xlsx
+
+        _write_output(args.output, render_xlsx(report, args.lang))
+    elif args.format == "text":
+        _write_output(args.output, render_text(report, args.lang, verbose=args.verbose).encode("utf-8"))
     else:
-        sys.stdout.write(RENDERERS[args.format](report, args.lang))
-    sys.stdout.flush()
+        _write_output(args.output, RENDERERS[args.format](report, args.lang).encode("utf-8"))
     for warning in report.warnings:
         print(f"{'提示' if args.lang == 'zh' else 'warning'}: {warning.render(args.lang)}", file=sys.stderr)
     for problem in report.problems:
