@@ -155,3 +155,16 @@ def test_the_example_export_checks_with_no_rejected_row() -> None:
     report = guard.check_files([str(root / "exports" / "shop-export.csv"), str(root / "merchant.yaml")])
     assert report.problems == () and report.summary.rejected == 0 and report.summary.checked == 5
     assert [w.message for w in report.warnings] == ["columns ignored (not used by any rule): 销量、上架时间、商品状态、品牌"]
+
+
+def test_a_spreadsheet_problem_names_its_cell(tmp_path: Path) -> None:
+    workbook = Workbook()
+    workbook.active.append(["说明：请勿修改表头"])
+    workbook.active.append(["商品ID", "商品名称", "类目", "售价(元)"])
+    workbook.active.append(["X1", "纯棉圆领T恤", "apparel", "abc"])
+    path = tmp_path / "cells.xlsx"
+    workbook.save(path)
+    [problem] = load_catalog([str(path)]).problems
+    assert problem.cell == "D3"
+    assert problem.render("zh").endswith("第3行「售价(元)」（D3）（X1）：不是有效金额：'abc'")
+    assert "$.price [D3]: not an amount in yuan" in problem.render("en")

@@ -61,13 +61,15 @@ class InputProblem:
     warning: bool = False  # said once, nothing rejected (an ignored column, rounded amounts)
     column: str | None = None  # the column header as written in the merchant's file, for tabular files
     message_zh: str | None = None  # the message in Chinese, when one is known
+    cell: str | None = None  # the spreadsheet cell, such as D12
 
     def to_dict(self) -> dict[str, str | bool | None]:
         return asdict(self)
 
     def __str__(self) -> str:
         rec = f" ({self.record})" if self.record else ""
-        return f"{self.file}:{self.location}{rec}: {self.path}: {self.message}"
+        cell = f" [{self.cell}]" if self.cell else ""
+        return f"{self.file}:{self.location}{rec}: {self.path}{cell}: {self.message}"
 
     def render(self, lang: str = "zh") -> str:
         """For people: in Chinese, the row or line and the column as the merchant wrote it (第4行「售价」)."""
@@ -75,6 +77,8 @@ class InputProblem:
             return str(self)
         where = _location_zh(self.location)
         field_name = f"「{self.column}」" if self.column else ("" if self.path == "$" else f" {self.path}")
+        if self.cell:
+            field_name += f"（{self.cell}）"
         rec = f"（{self.record}）" if self.record else ""
         return f"{self.file} {where}{field_name}{rec}：{self.message_zh or self.message}"
 

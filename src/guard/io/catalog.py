@@ -104,6 +104,7 @@ def _message_zh(error: Any, message: str) -> str | None:
 def validation_problems(exc: ValidationError, record: RawRecord) -> list[InputProblem]:
     problems = []
     labels = record.labels or {}
+    cells = record.cells or {}
     for error in exc.errors(include_url=False):
         message = error["msg"].removeprefix("Value error, ")
         if error["type"] == "missing":
@@ -113,7 +114,8 @@ def validation_problems(exc: ValidationError, record: RawRecord) -> list[InputPr
         first = error["loc"][0] if error["loc"] else None
         problems.append(InputProblem(record.file, record.location, _json_path(error["loc"]), message, _record_id(record.data),
                                      column=labels.get(first) if isinstance(first, str) else None,
-                                     message_zh=_message_zh(error, message)))
+                                     message_zh=_message_zh(error, message),
+                                     cell=cells.get(first) if isinstance(first, str) else None))
     return problems
 
 

@@ -37,6 +37,7 @@ class RawRecord:
     file: str
     location: str
     labels: Mapping[str, str] | None = None  # field -> column header as written (tabular files)
+    cells: Mapping[str, str] | None = None  # field -> cell reference such as D12 (spreadsheets)
 
 
 ReadItem = RawRecord | InputProblem
@@ -231,8 +232,18 @@ def _find_header(rows: list[tuple[int, list[Any]]], headers: dict[str, str]) -> 
     return None
 
 
+def _column_letter(index: int) -> str:
+    """0 → A, 25 → Z, 26 → AA, as spreadsheets name columns."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
 def _tabular_records(rows: Iterator[tuple[int, list[Any]]], name: str, sheet: str | None = None,
-                     columns_map: Mapping[str, str] | None = None) -> Iterator[ReadItem]:
+                     columns_map: Mapping[str, str] | None = None, spreadsheet: bool = False) -> Iterator[ReadItem]:
     """Records of one table; locations are "row N", or "sheet!row N" for a workbook's sheets after the first."""
     prefix = f"{sheet}!" if sheet else ""
     headers = _header_map(columns_map)
@@ -263,6 +274,9 @@ def _tabular_records(rows: Iterator[tuple[int, list[Any]]], name: str, sheet: st
     labels = {column: str(cell).strip() for cell, column in zip(header_row, columns) if column}
     if "reference_price" in labels:
         labels["price2"], labels["price"] = labels.get("price", ""), labels["reference_price"]
+    letters = {column: _column_letter(index) for index, column in enumerate(columns) if column} if spreadsheet else {}
+    if "reference_price" in letters:
+        letters["price2"], letters["price"] = letters.get("price", ""), letters["reference_price"]
     if ignored:
         yield InputProblem(name, f"{prefix}row {header_number}", "$",
                            f"columns ignored (not used by any rule): {'、'.join(ignored)}", warning=True,
@@ -282,7 +296,8 @@ def _tabular_records(rows: Iterator[tuple[int, list[Any]]], name: str, sheet: st
                 del record["price2"]
                 record["price_type"] = "fixed"
         if record:
-            yield RawRecord("product", record, name, f"{prefix}row {number}", labels)
+            cells = {field_name: f"{letter}{number}" for field_name, letter in letters.items()} if letters else None
+            yield RawRecord("product", record, name, f"{prefix}row {number}", labels, cells)
     if rounded:
         yield InputProblem(name, "file", "$", f"{len(rounded)} amounts stored with spreadsheet float noise were read "
                            "to the fen, as the spreadsheet shows them", warning=True,
@@ -321,7 +336,7 @@ def read_xlsx(path: Path, columns_map: Mapping[str, str] | None = None) -> Itera
         found_any = False
         for index, sheet in enumerate(sheets):
             rows = ((i, list(r)) for i, r in enumerate(sheet.iter_rows(values_only=True), start=1))
-            items = _tabular_records(rows, str(path), sheet.title if index else None, columns_map)
+            items = _tabular_records(rows, str(path), sheet.title if index else None, columns_map, spreadsheet=True)
             first = next(items, None)
             if first is None:
                 continue
