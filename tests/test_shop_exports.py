@@ -168,3 +168,24 @@ def test_a_spreadsheet_problem_names_its_cell(tmp_path: Path) -> None:
     assert problem.cell == "D3"
     assert problem.render("zh").endswith("第3行「售价(元)」（D3）（X1）：不是有效金额：'abc'")
     assert "$.price [D3]: not an amount in yuan" in problem.render("en")
+
+
+def test_sku_rows_make_one_product_with_its_skus(tmp_path: Path) -> None:
+    path = _csv(tmp_path, "商品ID,商品名称,类目,规格,SKU价格(元),SKU库存\n"
+                          "S1,纯棉T恤,apparel,白色 M,59,100\n"
+                          "S1,纯棉T恤,apparel,白色 L,59,80\n"
+                          ",,,黑色 M,69,0\n"
+                          "S2,羊毛围巾,apparel,均码,89,5\n")
+    catalog = load_catalog([path])
+    assert catalog.problems == []
+    products = {p.id: p for p, _, _ in catalog.products}
+    s1 = products["S1"]
+    assert (s1.price, s1.stock, s1.sku_count) == (5900, 180, 3)
+    assert [(s.spec, s.price, s.stock) for s in s1.skus] == [("白色 M", 5900, 100), ("白色 L", 5900, 80), ("黑色 M", 6900, 0)]
+    assert (products["S2"].price, products["S2"].sku_count) == (8900, 1)
+
+
+def test_column_letters_follow_spreadsheets() -> None:
+    from guard.io.readers import _column_letter
+
+    assert [_column_letter(i) for i in (0, 25, 26, 51, 52, 701, 702)] == ["A", "Z", "AA", "AZ", "BA", "ZZ", "AAA"]

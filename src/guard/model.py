@@ -16,7 +16,7 @@ from functools import cache
 from importlib import resources
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from guard.data import load_yaml
 from guard.taxonomy import taxonomy
@@ -183,6 +183,15 @@ class PricePoint(_Model):
     price: Fen
 
 
+class Sku(_Model):
+    """One SKU of a product (an SPU): its own spec, price and stock."""
+
+    id: str | None = None
+    spec: str | None = None
+    price: Annotated[Fen, Field(gt=0)] | None = None
+    stock: NonNegativeInt | None = None
+
+
 class Product(_Model):
     id: str = Field(min_length=1)
     merchant: str | None = None
@@ -203,6 +212,7 @@ class Product(_Model):
     stock: NonNegativeInt | None = None
     expected_peak_sales: NonNegativeInt | None = None
     sku_count: NonNegativeInt | None = None  # SKUs under this product (微信小店 allows at most 500)
+    skus: tuple[Sku, ...] = ()  # rows of one SPU; price, stock and sku_count follow from them when not given
     price_history: tuple[PricePoint, ...] = ()
     sponsored: YesNo | None = None  # promoted for a fee (商业推广 / 带货合作): an advertisement
     ad_label_shown: YesNo | None = None  # 「广告」 is shown with it
@@ -210,6 +220,26 @@ class Product(_Model):
     audit_status: Annotated[
         Literal["unaudited", "auditing", "approved", "rejected"], _alias("audit_status")
     ] | None = None  # not given: unknown, so nothing is said about the review
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_skus(cls, data: Any) -> Any:
+        """An SPU given as SKU rows: the lowest SKU price, the total stock and the SKU count, unless given."""
+        if not isinstance(data, dict) or not isinstance(data.get("skus"), (list, tuple)) or not data["skus"]:
+            return data  # anything else is left for validation to report
+        skus = [sku for sku in data["skus"] if isinstance(sku, dict)]
+        derived = dict(data)
+        prices = [sku["price"] for sku in skus if sku.get("price") not in (None, "")]
+        if "price" not in derived and prices:
+            try:
+                derived["price"] = min(prices, key=yuan_to_fen)
+            except ValueError:
+                pass  # a bad SKU price is reported where it stands
+        stocks = [sku.get("stock") for sku in skus]
+        if "stock" not in derived and stocks and all(isinstance(v, int) or (isinstance(v, str) and v.isdigit()) for v in stocks):
+            derived["stock"] = sum(int(v) for v in stocks)  # type: ignore[arg-type]
+        derived.setdefault("sku_count", len(data["skus"]))
+        return derived
 
     @property
     def current_price(self) -> int:

@@ -165,6 +165,7 @@ def _canonical_header(label: str, headers: dict[str, str]) -> str | None:
 _MONEY_FIELDS = frozenset({"price", "price2", "reference_price", "discount", "threshold", "top_prize", "room_price"})
 _ID_FIELDS = frozenset({"id", "merchant", "product"})
 HEADER_SEARCH_ROWS = 10  # a title or notes row may stand above the header row
+_SKU_FIELDS = ("sku_id", "sku_spec", "sku_price", "sku_stock")
 
 
 def _spreadsheet_number(key: str, value: Any, rounded: list[str]) -> Any:
@@ -282,6 +283,7 @@ def _tabular_records(rows: Iterator[tuple[int, list[Any]]], name: str, sheet: st
                            f"columns ignored (not used by any rule): {'、'.join(ignored)}", warning=True,
                            message_zh=f"以下列未被任何规则使用，已忽略：{'、'.join(ignored)}")
     rounded: list[str] = []
+    pending: RawRecord | None = None  # an SPU whose SKU rows may continue on the next row
     for number, row in itertools.chain(head[found + 1:], rows):
         record: dict[str, Any] = {}
         for column, value in zip(columns, row):
@@ -295,9 +297,24 @@ def _tabular_records(rows: Iterator[tuple[int, list[Any]]], name: str, sheet: st
             if record["price2"] is None:
                 del record["price2"]
                 record["price_type"] = "fixed"
-        if record:
-            cells = {field_name: f"{letter}{number}" for field_name, letter in letters.items()} if letters else None
-            yield RawRecord("product", record, name, f"{prefix}row {number}", labels, cells)
+        if not record:
+            continue
+        sku = {key.removeprefix("sku_"): record.pop(key) for key in _SKU_FIELDS if key in record}
+        if sku and pending is not None and (record.get("id") in (None, pending.data.get("id"))):
+            pending.data["skus"].append(sku)  # another SKU row of the same SPU
+            continue
+        if pending is not None:
+            yield pending
+            pending = None
+        cells = {field_name: f"{letter}{number}" for field_name, letter in letters.items()} if letters else None
+        item = RawRecord("product", record, name, f"{prefix}row {number}", labels, cells)
+        if sku:
+            record["skus"] = [sku]
+            pending = item
+        else:
+            yield item
+    if pending is not None:
+        yield pending
     if rounded:
         yield InputProblem(name, "file", "$", f"{len(rounded)} amounts stored with spreadsheet float noise were read "
                            "to the fen, as the spreadsheet shows them", warning=True,
