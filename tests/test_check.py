@@ -411,3 +411,15 @@ def test_durations_read_in_hours_minutes_and_seconds(seconds: int, zh: str, en: 
 
     assert format_value(seconds, "duration") == zh
     assert format_value(seconds, "duration_en") == en
+
+
+def test_english_messages_name_bases_and_categories_in_english() -> None:
+    history = [{"at": at(10), "price": "79"}, {"at": at(22), "price": "89"}]
+    promo = {"id": "D1", "kind": "direct_discount", "products": ["P1"], "start": at(24, 20), "end": at(25, 23),
+             "reference_price": "99", "price": "69", "period_shown": True}
+    [price] = [f for f in guard.check([{**CLEAN, "price": "89", "price_history": history}], merchant=MERCHANT, now=NOW,
+                                      promotions=[promo], lang="en") if f.rule == "PRICE-001"]
+    assert "above the lowest transaction price of the 7 days before of 89.00 yuan" in price.message
+    [perm] = [f for f in guard.check([{**CLEAN, "category": "general"}], merchant=MERCHANT, now=NOW, lang="en")
+              if f.rule == "PERM-002"]
+    assert "(apparel, health_food, cross_border, food, prepackaged_food)" in perm.message

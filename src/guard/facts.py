@@ -92,6 +92,7 @@ _PRODUCT: dict[str, FactSpec] = {
     "review_days": _display("review time range in working days"),
     "earliest_go_live": _display("earliest go-live date after review"),
     "merchant_categories": _display("the mini-program's or provider's categories"),
+    "merchant_categories_en": _display("the same, as category ids"),
 }
 
 _PROMOTION: dict[str, FactSpec] = {
@@ -291,6 +292,7 @@ def merchant_facts(merchant: Merchant) -> dict[str, FactValue]:
         "employee_real_name": merchant.employee_real_name,
         "entity_bound": merchant.entity_bound,
         "merchant_categories": "、".join(taxonomy().categories[c].zh for c in shown) or "（无）",
+        "merchant_categories_en": ", ".join(shown) or "none",
     }
 
 

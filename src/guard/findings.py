@@ -127,6 +127,10 @@ class Report:
         }
 
 
+_BASIS_EN = {"7日内最低成交价": "lowest transaction price of the 7 days before", "最近一次成交价": "last transaction price",
+             "无成交记录": "no transaction record"}
+
+
 def format_value(value: Any, spec: str) -> str:
     """Render one placeholder value: ``yuan`` shows fen as yuan, ``bp`` basis points as percent,
     ``duration`` / ``duration_en`` seconds as hours, minutes and seconds (24小时0分1秒 / 24 h 0 min 1 s)."""
@@ -135,6 +139,8 @@ def format_value(value: Any, spec: str) -> str:
         return f"{sign}{abs(value) // 100}.{abs(value) % 100:02d}"
     if spec == "bp" and isinstance(value, int):
         return f"{value / 100:g}%"
+    if spec == "basis_en" and isinstance(value, str):
+        return _BASIS_EN.get(value, value)
     if spec in ("duration", "duration_en") and isinstance(value, int):
         hours, rest = divmod(abs(value), 3600)
         minutes, seconds = divmod(rest, 60)

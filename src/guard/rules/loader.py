@@ -27,7 +27,7 @@ from guard.rules.schema import PLATFORMS, TIERS, Citation, RuleSpec, Text
 _FORMATTER = string.Formatter()
 FROM_TERM = "from_term"  # a text_hit rule whose tier is the lexicon entry's tier
 MODEL_KINDS = ("product", "promotion", "room", "room_product")  # subjects that are input records
-FORMAT_SPECS = ("", "yuan", "bp", "duration", "duration_en")
+FORMAT_SPECS = ("", "yuan", "bp", "duration", "duration_en", "basis_en")
 
 
 @dataclass(frozen=True, slots=True)
