@@ -195,3 +195,10 @@ def test_findings_as_a_workbook(tmp_path: Path, capsys: pytest.CaptureFixture[st
     problem_rows = [[cell.value for cell in row] for row in problems.iter_rows()]
     assert problem_rows[1][2] == "$.price" and problem_rows[1][5] == "不是有效金额：'abc'"
     assert findings.auto_filter.ref and findings.freeze_panes == "A2"
+
+
+def test_a_select_typo_is_an_error_not_an_empty_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path, GOOD)
+    assert main(["check", path, "--select", "QAUL"]) == 2
+    assert "'QAUL' matches no rule" in capsys.readouterr().err
+    assert main(["check", path, "--ignore", "LIST-999"]) == 2

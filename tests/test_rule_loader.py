@@ -143,7 +143,7 @@ def test_config_param_must_keep_its_type(tmp_path: Path) -> None:
 def test_config_file_with_unknown_key(tmp_path: Path) -> None:
     path = tmp_path / "c.yaml"
     path.write_text("thresholds: {}\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match="a config is a mapping"):
+    with pytest.raises(ConfigError, match="thresholds: unknown key"):
         load_rules(config=path)
 
 
@@ -151,3 +151,41 @@ def test_bundled_rules_cover_every_topic_of_the_issue(ruleset) -> None:
     topics = {r.topic for r in ruleset.rules}
     assert {"permission", "qualification", "listing", "room", "promotion", "pricing", "content",
             "inventory", "retention"} <= topics
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("ignore: PRICE-002\n", "ignore: a list of rule ids"),
+    ("ignore: [[a]]\n", "ignore: a list of rule ids"),
+    ("select: [NOPE]\n", "'NOPE' matches no rule"),
+    ("select: [QAUL]\n", "'QAUL' matches no rule"),
+    ("params: {ROOM-002: {max_quick_bar_skus: -1}}\n", "params.ROOM-002.max_quick_bar_skus: may not be negative"),
+    ("params: {ROOM-002: {max_quick_bar: 25}}\n", "has no param 'max_quick_bar'"),
+    ("platform_params: {kuaishou: {LIST-007: {max_cover_px: 600}}}\n", "platform_params.kuaishou: unknown platform"),
+    ("platform_params: {douyin: {NOPE-001: {x: 1}}}\n", "unknown rule NOPE-001"),
+    ("tiers: {INV-001: fatal}\n", "tiers.INV-001: 'fatal' is not one of"),
+])
+def test_config_mistakes_are_errors_naming_the_file_and_key(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError, match=message):
+        load_rules(config=path)
+
+
+def test_platform_params_override_one_platform_only(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text("platform_params: {douyin: {INV-001: {min_stock_to_peak_bp: 20000}}}\n", encoding="utf-8")
+    rules = load_rules(config=path)
+    assert rules.by_id["INV-001"].params["douyin"]["min_stock_to_peak_bp"] == 20000
+    assert rules.by_id["INV-001"].params["wechat"]["min_stock_to_peak_bp"] == 30000
+    path.write_text("platform_params: {douyin: {ROOM-002: {max_quick_bar_skus: 30}}}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="the rule does not run on douyin"):
+        load_rules(config=path)
+
+
+def test_a_yaml_alias_bomb_in_a_config_is_refused_at_once(tmp_path: Path) -> None:
+    levels = ["params:", "  ROOM-002:", "    a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    levels += [f"    a{i}: &a{i} [{', '.join(['*a' + str(i - 1)] * 10)}]" for i in range(1, 9)]
+    path = tmp_path / "bomb.yaml"
+    path.write_text("\n".join(levels) + "\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="YAML aliases; refused"):
+        load_rules(config=path)

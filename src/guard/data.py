@@ -35,6 +35,33 @@ def load_yaml(stream: str | IO[str]) -> Any:
     return yaml.load(stream, Loader=_Loader)  # noqa: S506 - a safe loader
 
 
+MAX_NODES = 200_000  # a user file that expands to more YAML nodes is refused (an alias bomb stays small on disk)
+
+
+def _expanded_nodes(node: Any, memo: dict[int, int]) -> int:
+    """How many nodes the document holds once every alias is expanded (aliases share node objects)."""
+    known = memo.get(id(node))
+    if known is not None:
+        return known
+    memo[id(node)] = 1  # a recursive alias counts once
+    if isinstance(node, yaml.SequenceNode):
+        total = 1 + sum(_expanded_nodes(item, memo) for item in node.value)
+    elif isinstance(node, yaml.MappingNode):
+        total = 1 + sum(_expanded_nodes(k, memo) + _expanded_nodes(v, memo) for k, v in node.value)
+    else:
+        total = 1
+    memo[id(node)] = min(total, MAX_NODES + 1)
+    return memo[id(node)]
+
+
+def load_user_yaml(text: str) -> Any:
+    """Parse a YAML document that a user wrote (a config or a catalog), refusing an alias bomb."""
+    node = yaml.compose(text, Loader=_Loader)
+    if node is not None and _expanded_nodes(node, {}) > MAX_NODES:
+        raise ValueError(f"the document expands to more than {MAX_NODES:,} values through YAML aliases; refused")
+    return yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader
+
+
 def load_yaml_all(stream: str | IO[str]) -> list[Any]:
     """Parse every document of a YAML stream safely."""
     return list(yaml.load_all(stream, Loader=_Loader))

@@ -20,7 +20,7 @@ from typing import Any
 
 import yaml
 
-from guard.data import load_yaml
+from guard.data import load_user_yaml
 from guard.errors import InputFileError, InputProblem
 from guard.model import column_aliases
 
@@ -92,8 +92,8 @@ def read_json(path: Path) -> Iterator[ReadItem]:
 def read_yaml(path: Path) -> Iterator[ReadItem]:
     text = _decode(_read_bytes(path), str(path))
     try:
-        doc = load_yaml(text)
-    except yaml.YAMLError as exc:
+        doc = load_user_yaml(text)
+    except (yaml.YAMLError, ValueError) as exc:
         raise InputFileError(f"{path}: malformed YAML: {exc}") from None
     yield from _document_records(doc, str(path))
 
@@ -133,8 +133,8 @@ def load_column_map(path: str | Path) -> dict[str, str]:
     """A mapping file ``columns: {ERP列名: field}``; every field must be one guard reads."""
     file = Path(path)
     try:
-        doc = load_yaml(_decode(_read_bytes(file), str(file)))
-    except yaml.YAMLError as exc:
+        doc = load_user_yaml(_decode(_read_bytes(file), str(file)))
+    except (yaml.YAMLError, ValueError) as exc:
         raise InputFileError(f"{file}: malformed YAML: {exc}") from None
     columns = doc.get("columns") if isinstance(doc, dict) else None
     if not isinstance(columns, dict) or not columns:

@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from guard.data import data_dir, load_yaml, load_yaml_all
+from guard.data import data_dir, load_user_yaml, load_yaml, load_yaml_all
 from guard.errors import ConfigError, RuleFileError
 from guard.facts import FactSpec, schemas
 from guard.model import yuan_to_fen
@@ -85,8 +85,14 @@ class RuleSet:
         self.by_id = {rule.id: rule for rule in self.rules}
 
     def select(self, select: Iterable[str] = (), ignore: Iterable[str] = ()) -> RuleSet:
-        """A copy with only the rules whose id starts with a ``select`` prefix and no ``ignore`` prefix."""
+        """A copy with only the rules whose id starts with a ``select`` prefix and no ``ignore`` prefix.
+
+        A prefix or topic that matches no rule is a ConfigError: a typo must not silently run nothing.
+        """
         sel, ign = tuple(select), tuple(ignore)
+        for word in (*sel, *ign):
+            if not any(r.id.startswith(word) or r.topic == word for r in self.rules):
+                raise ConfigError(f"select/ignore: {word!r} matches no rule id, id prefix or topic")
         kept = [
             r for r in self.rules
             if (not sel or r.id.startswith(sel) or r.topic in sel) and not (ign and (r.id.startswith(ign) or r.topic in ign))
@@ -241,6 +247,12 @@ def _rule_from_spec(spec: RuleSpec, path: Path, sources: Mapping[str, Source], o
         for key in pparams:
             if key not in spec.params:
                 fail(f"platform_params.{platform}.{key} overrides no param")
+    for platform, by_rule in overrides.get("platform_params", {}).items():
+        if spec.id in by_rule and platform not in spec.platforms:
+            raise ConfigError(f"config: platform_params.{platform}.{spec.id}: the rule does not run on {platform}")
+        for key in by_rule.get(spec.id, {}):
+            if key not in spec.params:
+                raise ConfigError(f"config: platform_params.{platform}.{spec.id} has no param {key!r}; it has {sorted(spec.params)}")
     rule_override = overrides.get("params", {}).get(spec.id, {})
     for key in rule_override:
         if key not in spec.params:
@@ -293,21 +305,60 @@ def _rule_from_spec(spec: RuleSpec, path: Path, sources: Mapping[str, Source], o
     )
 
 
+def _config_problems(loaded: Any) -> list[str]:
+    """Every mistake in a config's shape, each naming its key (values are checked against the rules later)."""
+    allowed = ("params", "platform_params", "tiers", "select", "ignore")
+    if not isinstance(loaded, dict):
+        return [f"a config is a mapping with keys {', '.join(allowed)}"]
+    found = [f"{key}: unknown key; known: {', '.join(allowed)}" for key in loaded if key not in allowed]
+    for key in ("select", "ignore"):
+        value = loaded.get(key)
+        if value is not None and (not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value)):
+            found.append(f"{key}: a list of rule ids, id prefixes or topics, e.g. [{'PRICE-002' if key == 'ignore' else 'QUAL'}]")
+    for key in ("params", "tiers"):
+        value = loaded.get(key, {})
+        if not isinstance(value, dict):
+            found.append(f"{key}: a mapping keyed by rule id")
+    for rule_id, overrides in (loaded.get("params") or {}).items() if isinstance(loaded.get("params"), dict) else ():
+        if not isinstance(overrides, dict):
+            found.append(f"params.{rule_id}: a mapping of param names to values")
+            continue
+        for name, value in overrides.items():
+            if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+                found.append(f"params.{rule_id}.{name}: a number or text, got {value!r}")
+            elif isinstance(value, (int, float)) and value < 0:
+                found.append(f"params.{rule_id}.{name}: may not be negative, got {value}")
+    platform_params = loaded.get("platform_params", {})
+    if not isinstance(platform_params, dict):
+        found.append("platform_params: a mapping keyed by platform")
+    else:
+        for platform, by_rule in platform_params.items():
+            if platform not in PLATFORMS:
+                found.append(f"platform_params.{platform}: unknown platform; known: {', '.join(PLATFORMS)}")
+            elif not isinstance(by_rule, dict):
+                found.append(f"platform_params.{platform}: a mapping keyed by rule id")
+    for rule_id, tier in (loaded.get("tiers") or {}).items() if isinstance(loaded.get("tiers"), dict) else ():
+        if tier not in TIERS:
+            found.append(f"tiers.{rule_id}: {tier!r} is not one of {', '.join(TIERS)}")
+    return found
+
+
 def load_config(path: str | Path | None) -> dict[str, Any]:
-    """Read a user config file: ``params``, ``platform_params``, ``tiers``, ``select``, ``ignore``."""
+    """Read a user config file: ``params``, ``platform_params``, ``tiers``, ``select``, ``ignore``.
+
+    The file is read with the same safe loading as catalogs (aliases are bounded), and every mistake
+    is a ConfigError naming the file and the key.
+    """
     if path is None:
         return {}
     try:
         with open(path, encoding="utf-8") as fh:
-            loaded = load_yaml(fh) or {}
-    except (OSError, yaml.YAMLError) as exc:
+            loaded = load_user_yaml(fh.read()) or {}
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, ValueError) as exc:
         raise ConfigError(f"{path}: cannot read config: {exc}") from exc
-    allowed = {"params", "platform_params", "tiers", "select", "ignore"}
-    if not isinstance(loaded, dict) or not set(loaded) <= allowed:
-        raise ConfigError(f"{path}: a config is a mapping with keys {sorted(allowed)}")
-    for rule_id, tier in loaded.get("tiers", {}).items():
-        if tier not in TIERS:
-            raise ConfigError(f"{path}: tiers.{rule_id}: {tier!r} is not one of {TIERS}")
+    problems = _config_problems(loaded)
+    if problems:
+        raise ConfigError(f"{path}: " + "; ".join(problems))
     return loaded
 
 
@@ -341,7 +392,8 @@ def load_rules(
                 raise RuleFileError(str(path), f"duplicate rule id (also in {seen[spec.id]})", spec.id)
             seen[spec.id] = str(path)
             rules.append(_rule_from_spec(spec, path, sources, overrides))
-    for rule_id in list(overrides.get("params", {})) + list(overrides.get("tiers", {})):
+    for rule_id in [*overrides.get("params", {}), *overrides.get("tiers", {}),
+                    *(r for by_rule in overrides.get("platform_params", {}).values() for r in by_rule)]:
         if rule_id not in seen:
             raise ConfigError(f"config names unknown rule {rule_id}")
     digest.update(repr(sorted((k, repr(v)) for k, v in overrides.items())).encode())
