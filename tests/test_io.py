@@ -141,3 +141,32 @@ def test_yes_no_columns_read_chinese_words(tmp_path) -> None:
     catalog = load_catalog([str(path)])
     [(product, _, _)] = catalog.products
     assert (product.sponsored, product.ad_label_shown) == (True, False)
+
+
+def test_deeply_nested_json_is_an_input_error_not_a_traceback(tmp_path) -> None:
+    from guard.cli import main
+
+    catalog = tmp_path / "deep.json"
+    catalog.write_text("[" * 100000 + "]" * 100000, encoding="utf-8")
+    assert main(["check", str(catalog)]) == 2
+    lines = tmp_path / "deep.jsonl"
+    lines.write_text('{"id": "P1"}\n' + "[" * 100000 + "]" * 100000 + "\n", encoding="utf-8")
+    from guard.io.catalog import load_catalog
+
+    problems = load_catalog([str(lines)]).problems
+    assert any(p.location == "line 2" and "nested too deeply" in p.message for p in problems)
+
+
+def test_a_lone_surrogate_never_empties_the_report(tmp_path, capsys) -> None:
+    import json
+
+    from guard.cli import main
+
+    path = tmp_path / "s.jsonl"
+    path.write_text('{"id": "P\\udc80", "category": "apparel", "name": "T", "price": "x"}\n'
+                    '{"id": "P2", "category": "general", "name": "玻璃水杯", "price": "9.9", "cover_width": 900}\n',
+                    encoding="utf-8")
+    assert main(["check", str(path), "--format", "json"]) == 2
+    report = json.loads(capsys.readouterr().out)
+    assert "LIST-007" in [f["rule"] for f in report["findings"]]
+    assert any(p["record"] == "P\udc80" for p in report["problems"])  # escaped in the output, read back

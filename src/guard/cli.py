@@ -168,10 +168,10 @@ def _run_check(args: argparse.Namespace) -> int:
         from guard.report.xlsx import render_xlsx
 
         _write_output(args.output, render_xlsx(report, args.lang))
-    elif args.format == "text":
-        _write_output(args.output, render_text(report, args.lang, verbose=args.verbose).encode("utf-8"))
+    elif args.format == "text":  # text that cannot be encoded (a lone surrogate) is escaped, never lost
+        _write_output(args.output, render_text(report, args.lang, verbose=args.verbose).encode("utf-8", "backslashreplace"))
     else:
-        _write_output(args.output, RENDERERS[args.format](report, args.lang).encode("utf-8"))
+        _write_output(args.output, RENDERERS[args.format](report, args.lang).encode("utf-8", "backslashreplace"))
     for warning in report.warnings:
         print(f"{'提示' if args.lang == 'zh' else 'warning'}: {warning.render(args.lang)}", file=sys.stderr)
     for problem in report.problems:

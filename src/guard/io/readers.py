@@ -86,6 +86,8 @@ def read_json(path: Path) -> Iterator[ReadItem]:
         doc = json.loads(text, parse_float=Decimal)
     except json.JSONDecodeError as exc:
         raise InputFileError(f"{path}: line {exc.lineno} column {exc.colno}: malformed JSON: {exc.msg}") from None
+    except RecursionError:
+        raise InputFileError(f"{path}: JSON nested too deeply to be a catalog") from None
     yield from _document_records(doc, str(path))
 
 
@@ -107,7 +109,12 @@ def read_jsonl(path: Path, stream: io.TextIOBase | None = None) -> Iterator[Read
         try:
             item = json.loads(line, parse_float=Decimal)
         except json.JSONDecodeError as exc:
-            yield InputProblem(name, f"line {number}", "$", f"malformed JSON at column {exc.colno}: {exc.msg}")
+            yield InputProblem(name, f"line {number}", "$", f"malformed JSON at column {exc.colno}: {exc.msg}",
+                               message_zh=f"JSON 格式错误（第 {exc.colno} 列）：{exc.msg}")
+            continue
+        except RecursionError:
+            yield InputProblem(name, f"line {number}", "$", "JSON nested too deeply to be a record",
+                               message_zh="JSON 嵌套过深，不是一条记录")
             continue
         if not isinstance(item, dict):
             yield InputProblem(name, f"line {number}", "$", "expected a JSON object")
