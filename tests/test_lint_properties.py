@@ -113,3 +113,16 @@ def test_cache_dir_follows_the_environment(tmp_path, monkeypatch) -> None:
     (tmp_path / "file").write_text("x", encoding="utf-8")
     monkeypatch.setenv("GUARD_CACHE_DIR", str(tmp_path / "file" / "below"))
     assert cache_dir() is None
+
+
+def test_one_long_line_finds_what_the_same_lines_find() -> None:
+    """A transcript without newlines: the bounded context and jieba window give the same hits."""
+    from pathlib import Path
+
+    lines = [line for line in (Path(__file__).parent / "fixtures" / "lint" / "absolute.txt").read_text(
+        encoding="utf-8").splitlines() if line and not line.startswith("#") and line.endswith("。")]
+    linter = Linter()
+    with_newlines = linter.text("\n".join(lines))
+    one_line = linter.text("".join(lines))
+    assert [(f.rule, f.matched) for f in one_line] == [(f.rule, f.matched) for f in with_newlines]
+    assert len(with_newlines.findings) > 20

@@ -41,12 +41,16 @@ def text_subjects(
     """
     tax = taxonomy()
     strict = tax.categories[category].strict if category in tax.categories else False
-    counted_to, hit_line = 0, line  # hits come in order: count newlines incrementally
+    counted_to, hit_line, line_start = 0, line, 0  # hits come in order: count newlines incrementally
     for hit in hits if hits is not None else (matcher or bundled_matcher()).scan(text):
         entry = hit.entry
-        hit_line += text.count("\n", counted_to, hit.start)
-        counted_to = hit.start
-        column = hit.start - (text.rfind("\n", 0, hit.start) + 1) + 1
+        if hit.start > counted_to:
+            hit_line += text.count("\n", counted_to, hit.start)
+            newline = text.rfind("\n", counted_to, hit.start)
+            if newline >= 0:
+                line_start = newline + 1
+            counted_to = hit.start
+        column = hit.start - line_start + 1
         matched = text[hit.start:hit.end]
         facts: dict[str, Any] = {
             "platform": platform,

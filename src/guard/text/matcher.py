@@ -117,8 +117,34 @@ def _spellings(key: str) -> list[str]:
     return variants
 
 
+_BLOCK_REACH = 128
+CONTEXT = 256  # characters of the hit's line on each side that senses and exemptions may read
+_CUT = "\x00"  # stands where a long line was cut: no pattern matches it, so ^ and $ mean real line ends
+
+
+def _context(folded: str, start: int, end: int) -> tuple[str, int]:
+    """The hit's line, cut to CONTEXT characters on each side; and the folded offset of its first character.
+
+    Bounded so that one long line (a caption transcript without newlines) costs the same per hit as
+    short ones: the whole text is never sliced or searched per hit.
+    """
+    low = max(0, start - CONTEXT)
+    line_start = folded.rfind("\n", low, start) + 1 or low
+    high = min(len(folded), end + CONTEXT)
+    newline = folded.find("\n", end, high)
+    line_end = newline if newline >= 0 else high
+    head = _CUT if line_start == low and low > 0 and folded[low - 1] != "\n" else ""
+    tail = _CUT if newline < 0 and high < len(folded) else ""
+    return head + folded[line_start:line_end] + tail, line_start - len(head)
+
+
 class _Blocks:
-    """The jieba blocks of one text (runs of the characters jieba segments together), found on demand."""
+    """The jieba blocks of one text (runs of the characters jieba segments together), found on demand.
+
+    A block longer than ``_BLOCK_REACH`` on either side of the position (a transcript without
+    punctuation, a run of Latin letters) is cut there: jieba's tokens near the hit do not depend on
+    text that far away, and segmenting or walking the whole run per hit would be quadratic.
+    """
 
     def __init__(self, folded: str) -> None:
         self._folded = folded
@@ -130,9 +156,10 @@ class _Blocks:
         if not is_block(folded, position):
             return position, None
         start = position
-        while start > 0 and is_block(folded, start - 1):
+        floor = max(0, position - _BLOCK_REACH)
+        while start > floor and is_block(folded, start - 1):
             start -= 1
-        block = BLOCK.match(folded, start)
+        block = BLOCK.match(folded, start, min(len(folded), position + _BLOCK_REACH))
         assert block is not None
         return start, block.group()
 
@@ -276,11 +303,9 @@ class Matcher:
         senses = self._senses.get(self._keys.get(entry.term, entry.term), []) + self._family_senses.get(entry.family, [])
         if not senses:
             return None
-        line_start = folded.rfind("\n", 0, start) + 1
-        line_end = folded.find("\n", end)
-        line = folded[line_start:line_end if line_end >= 0 else len(folded)]
+        line, offset = _context(folded, start, end)
         for sense in senses:
-            if sense.fits(line, start - line_start, end - line_start):
+            if sense.fits(line, start - offset, end - offset):
                 return sense
         return None
 
@@ -325,10 +350,8 @@ class Matcher:
     def _exemption(self, folded: str, start: int, end: int, entry: Entry) -> Exemption | None:
         """The first exemption whose pattern covers the hit, searched within the hit's line."""
         key = self._keys.get(entry.term, entry.term)
-        line_start = folded.rfind("\n", 0, start) + 1
-        line_end = folded.find("\n", end)
-        line = folded[line_start:line_end if line_end >= 0 else len(folded)]
-        start, end = start - line_start, end - line_start
+        line, offset = _context(folded, start, end)
+        start, end = start - offset, end - offset
         for exemption in self.exemptions:
             if key not in exemption.terms:
                 continue
