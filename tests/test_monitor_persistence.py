@@ -133,3 +133,20 @@ def test_replay_progress_goes_to_stderr(tmp_path: Path, capsys: pytest.CaptureFi
     out, err = capsys.readouterr()
     assert "%|" in err and "3000 events applied" in err
     assert all(line.startswith("{") for line in out.splitlines())
+
+
+def test_an_absurd_amount_is_one_located_error_and_never_jams_the_stream(tmp_path: Path,
+                                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    from guard.cli import main
+
+    events = tmp_path / "events.jsonl"
+    events.write_text(
+        '{"type": "price_changed", "at": "2026-11-26T10:00:00+08:00", "product": "P1", "price": 1e30, '
+        '"operator": "a", "reason": "r"}\n'
+        '{"type": "price_changed", "at": "2026-11-26T10:01:00+08:00", "product": "P1", "price": "99", '
+        '"operator": "a", "reason": "r"}\n', encoding="utf-8")
+    db = str(tmp_path / "state.db")
+    assert main(["monitor", "replay", str(events), "--db", db]) == 2
+    err = capsys.readouterr().err
+    assert "line 1" in err and "price cap" in err and "1 events applied" in err and "1 invalid" in err
+    assert main(["monitor", "replay", str(events), "--db", db]) == 0  # a restart goes on, nothing jams
