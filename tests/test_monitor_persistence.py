@@ -150,3 +150,30 @@ def test_an_absurd_amount_is_one_located_error_and_never_jams_the_stream(tmp_pat
     err = capsys.readouterr().err
     assert "line 1" in err and "price cap" in err and "1 events applied" in err and "1 invalid" in err
     assert main(["monitor", "replay", str(events), "--db", db]) == 0  # a restart goes on, nothing jams
+
+
+@pytest.mark.parametrize("case", ["missing events", "events is a directory", "db is not sqlite", "audit on text",
+                                  "audit without a log"])
+def test_bad_paths_are_clear_errors_and_leave_no_database(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                           case: str) -> None:
+    from guard.cli import main
+
+    events = tmp_path / "events.jsonl"
+    events.write_text("", encoding="utf-8")
+    text_file = tmp_path / "notes.db"
+    text_file.write_text("not a database", encoding="utf-8")
+    empty_sqlite = tmp_path / "empty.db"
+    with closing(sqlite3.connect(empty_sqlite)) as db:
+        db.execute("CREATE TABLE other (x)")
+    fresh = tmp_path / "fresh.db"
+    argv = {
+        "missing events": ["monitor", "replay", str(tmp_path / "absent.jsonl"), "--db", str(fresh)],
+        "events is a directory": ["monitor", "replay", str(tmp_path), "--db", str(fresh)],
+        "db is not sqlite": ["monitor", "replay", str(events), "--db", str(text_file)],
+        "audit on text": ["audit", "verify", "--db", str(text_file)],
+        "audit without a log": ["audit", "verify", "--db", str(empty_sqlite)],
+    }[case]
+    assert main(argv) == 2
+    assert "guard: " in capsys.readouterr().err
+    assert not fresh.exists()
+    assert text_file.read_text(encoding="utf-8") == "not a database"

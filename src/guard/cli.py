@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import gc
 import os
+import sqlite3
 import sys
 from pathlib import Path
 from collections.abc import Sequence
@@ -239,9 +240,19 @@ def _run_monitor(args: argparse.Namespace) -> int:
         problems += 1
         print(f"error: line {line}: {message}", file=sys.stderr)
 
-    session = Session.open(args.db, ruleset, engine, sink, problem, lang=args.lang, lateness=args.lateness,
-                           batch=1 if args.monitor_command == "follow" else args.batch,
-                           source=args.events if args.monitor_command == "replay" else "<stdin>")
+    if args.monitor_command == "replay":
+        _require_file(args.events, "events file")
+    _require_database(args.db, may_create=True)
+    created = not os.path.exists(args.db)
+    try:
+        session = Session.open(args.db, ruleset, engine, sink, problem, lang=args.lang, lateness=args.lateness,
+                               batch=1 if args.monitor_command == "follow" else args.batch,
+                               source=args.events if args.monitor_command == "replay" else "<stdin>")
+    except sqlite3.Error as exc:
+        if created:  # no empty database is left behind
+            for suffix in ("", "-wal", "-shm"):
+                Path(args.db + suffix).unlink(missing_ok=True)
+        raise InputFileError(f"{args.db}: cannot open the monitor's database: {exc}") from None
     try:
         if args.monitor_command == "replay":
             until = None
@@ -260,13 +271,41 @@ def _run_monitor(args: argparse.Namespace) -> int:
     return 2 if problems else (1 if stats.findings else 0)
 
 
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def _require_file(path: str, what: str) -> None:
+    if not os.path.exists(path):
+        raise InputFileError(f"{path}: no such {what}")
+    if not os.path.isfile(path):
+        raise InputFileError(f"{path}: the {what} is not a regular file")
+
+
+def _require_database(path: str, *, may_create: bool) -> None:
+    """A --db that exists must be an SQLite database; otherwise nothing is touched."""
+    if not os.path.exists(path):
+        if not may_create:
+            raise InputFileError(f"{path}: no such database")
+        return
+    if not os.path.isfile(path):
+        raise InputFileError(f"{path}: the database is not a regular file")
+    with open(path, "rb") as fh:
+        head = fh.read(len(_SQLITE_MAGIC))
+    if head and head != _SQLITE_MAGIC:
+        raise InputFileError(f"{path}: not an SQLite database (refusing to touch it)")
+
+
 def _run_audit(args: argparse.Namespace) -> int:
     from guard.monitor.store import verify_price_log
 
     if not os.path.exists(args.db):
         print(f"guard: no such database {args.db}", file=sys.stderr)
         return 2
-    entries, problems = verify_price_log(args.db)
+    _require_database(args.db, may_create=False)
+    try:
+        entries, problems = verify_price_log(args.db)
+    except sqlite3.Error as exc:
+        raise InputFileError(f"{args.db}: not a monitor database with a price log: {exc}") from None
     for problem in problems:
         print(f"tampered: price_log entry {problem.seq}: {problem.message}")
     print(f"guard: {entries} price-log entries checked, {len(problems)} problems", file=sys.stderr)
