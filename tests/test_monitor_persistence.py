@@ -177,3 +177,28 @@ def test_bad_paths_are_clear_errors_and_leave_no_database(tmp_path: Path, capsys
     assert "guard: " in capsys.readouterr().err
     assert not fresh.exists()
     assert text_file.read_text(encoding="utf-8") == "not a database"
+
+
+def test_a_second_process_on_one_database_is_refused_and_told_who_holds_it(tmp_path: Path,
+                                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    from guard.cli import main
+
+    db = str(tmp_path / "state.db")
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import fcntl, sys, time\nf = open(sys.argv[1] + '.lock', 'a+')\n"
+         "fcntl.flock(f, fcntl.LOCK_EX)\nf.seek(0); f.truncate(); f.write('process 4242'); f.flush()\n"
+         "print('locked', flush=True)\ntime.sleep(30)\n", db],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        events = tmp_path / "events.jsonl"
+        events.write_text("", encoding="utf-8")
+        assert main(["monitor", "replay", str(events), "--db", db]) == 2
+        assert "in use by process 4242" in capsys.readouterr().err
+    finally:
+        holder.kill()
+        holder.wait()
+        if holder.stdout is not None:
+            holder.stdout.close()
+    assert main(["monitor", "replay", str(events), "--db", db]) in (0, 2)  # the lock is free again
+    assert "in use by" not in capsys.readouterr().err

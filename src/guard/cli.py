@@ -12,6 +12,7 @@ import os
 import sqlite3
 import sys
 from pathlib import Path
+from typing import Any
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -243,6 +244,7 @@ def _run_monitor(args: argparse.Namespace) -> int:
     if args.monitor_command == "replay":
         _require_file(args.events, "events file")
     _require_database(args.db, may_create=True)
+    lock = _lock_database(args.db)
     created = not os.path.exists(args.db)
     try:
         session = Session.open(args.db, ruleset, engine, sink, problem, lang=args.lang, lateness=args.lateness,
@@ -265,6 +267,7 @@ def _run_monitor(args: argparse.Namespace) -> int:
             stats = follow(session, sys.stdin, max_skew=args.max_skew)
     finally:
         session.close()
+        lock.close()
     print(f"guard: {stats.processed} events applied, {stats.duplicates} duplicates skipped, {stats.late} late, "
           f"{stats.errors} invalid; {stats.findings} findings, {stats.actions} actions; state in {args.db}",
           file=sys.stderr)
@@ -293,6 +296,25 @@ def _require_database(path: str, *, may_create: bool) -> None:
         head = fh.read(len(_SQLITE_MAGIC))
     if head and head != _SQLITE_MAGIC:
         raise InputFileError(f"{path}: not an SQLite database (refusing to touch it)")
+
+
+def _lock_database(path: str) -> Any:
+    """Hold ``PATH.lock`` for this process's lifetime; a second process on the same --db is refused."""
+    import fcntl
+
+    lock = open(path + ".lock", "a+", encoding="utf-8")  # noqa: SIM115 - held until the run ends
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        lock.seek(0)
+        holder = lock.read().strip() or "another process"
+        lock.close()
+        raise InputFileError(f"{path}: in use by {holder}; one monitor per database") from None
+    lock.seek(0)
+    lock.truncate()
+    lock.write(f"process {os.getpid()}")
+    lock.flush()
+    return lock
 
 
 def _run_audit(args: argparse.Namespace) -> int:
