@@ -213,3 +213,14 @@ def test_follow_uses_the_injected_clock_and_clamps_skew(tmp_path: Path) -> None:
     s.close()
     assert [o.get("rule") for o in out if "rule" in o] == ["ORDER-001"]
     assert any("ahead of the clock" in o.get("message", "") for o in out)
+
+
+def test_a_late_events_action_carries_the_events_own_time() -> None:
+    """An address change judged late arrives after newer events: its manual_review action is at its own time."""
+    monitor = Monitor(RULES, make_engine(RULES, "native"))
+    lines = [order(), order("O2", 20000), event("address_change_requested", 9000, order="O1")]
+    actions = []
+    for line in lines:
+        parsed = parse_event(line)
+        actions += [body for key, body, _ in monitor.process(parsed, event_key(parsed, line)) if key.startswith("manual_review|")]
+    assert [a["at"] for a in actions] == [at(9000)]

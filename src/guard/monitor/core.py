@@ -204,7 +204,9 @@ class Monitor:
     # facts to findings
     def _emit(self, kind: str, subject_key: str, platform: str, facts: dict[str, Any], *,
               event: str, deadline: int | None = None, breached: int | None = None,
-              product: str | None = None) -> Iterator[Output]:
+              product: str | None = None, at: int | None = None) -> Iterator[Output]:
+        """Findings and actions; an action carries the breach time, else the time of the event behind it
+        (``at``: a late event's own time, not the watermark), else the watermark."""
         subject = Subject(kind, subject_key, product, platform, subject_key, facts, file=self.source, record=False,
                           text={"event": event, "deadline": iso(deadline) if deadline is not None else None,
                                 "breached_at": iso(breached) if breached is not None else None})
@@ -224,7 +226,8 @@ class Monitor:
             for action in rule.actions:
                 self.stats.actions += 1
                 yield f"{action}|{subject_key}", {"action": action, "subject": subject_key, "rule": rule.id,
-                                                  "at": iso(breached if breached is not None else self.watermark or 0)}, None
+                                                  "at": iso(breached if breached is not None else
+                                                            at if at is not None else self.watermark or 0)}, None
 
     def _start(self, order: Order, sla: str, at: int, key: str) -> None:
         if sla in order.open_slas or sla in order.done_slas:
@@ -260,7 +263,8 @@ class Monitor:
     def _request(self, order: Order, sla: str, since: int, at: int, key: str) -> Iterator[Output]:
         """A request that is only acceptable within a window after ``since`` (no timer: judged on arrival)."""
         yield from self._emit("order_sla", f"order:{order.id}/{sla}@{iso(at)}", order.platform,
-                              self._sla_facts(order, sla, since, at - since, True), event=key, product=order.product)
+                              self._sla_facts(order, sla, since, at - since, True), event=key, product=order.product,
+                              at=at)
 
     def _problem(self, message: str) -> None:
         self.stats.errors += 1
