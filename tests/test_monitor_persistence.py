@@ -202,3 +202,79 @@ def test_a_second_process_on_one_database_is_refused_and_told_who_holds_it(tmp_p
             holder.stdout.close()
     assert main(["monitor", "replay", str(events), "--db", db]) in (0, 2)  # the lock is free again
     assert "in use by" not in capsys.readouterr().err
+
+
+def _recompute_chain(db: Path, key: bytes | None = None) -> None:
+    """What an attacker with write access does after an edit: rehash every entry in order."""
+    from guard.monitor.store import GENESIS, entry_hash
+
+    fields = ("event_key", "product", "at", "old_fen", "new_fen", "operator", "reason")
+    with closing(sqlite3.connect(db)) as conn, conn:
+        conn.execute("DROP TRIGGER IF EXISTS price_log_no_update")
+        prev = GENESIS
+        for row in conn.execute(f"SELECT seq, {', '.join(fields)} FROM price_log ORDER BY seq").fetchall():
+            digest = entry_hash(prev, dict(zip(fields, row[1:])), key)
+            conn.execute("UPDATE price_log SET prev_hash = ?, hash = ? WHERE seq = ?", (prev, digest, row[0]))
+            prev = digest
+
+
+def test_each_hash_covers_the_previous_one() -> None:
+    from guard.monitor.store import GENESIS, entry_hash
+
+    entry = {"event_key": "e", "product": "P1", "at": "t", "old_fen": 1, "new_fen": 2, "operator": "a", "reason": "r"}
+    assert entry_hash(GENESIS, entry) != entry_hash("1" * 64, entry)
+
+
+def test_a_relinked_entry_is_found_by_the_link_check(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Entry 3 made to point at another predecessor, its own hash recomputed to match: only the link check sees it."""
+    from guard.monitor.store import entry_hash
+
+    db = price_db(tmp_path)
+    fields = ("event_key", "product", "at", "old_fen", "new_fen", "operator", "reason")
+    with closing(sqlite3.connect(db)) as conn, conn:
+        conn.execute("DROP TRIGGER price_log_no_update")
+        row = conn.execute(f"SELECT {', '.join(fields)} FROM price_log WHERE seq = 3").fetchone()
+        conn.execute("UPDATE price_log SET prev_hash = ?, hash = ? WHERE seq = 3",
+                     ("f" * 64, entry_hash("f" * 64, dict(zip(fields, row)))))
+    assert main(["audit", "verify", "--db", str(db)]) == 1
+    assert "entry 3: links to a different previous entry" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("statements", [
+    ["DELETE FROM price_log WHERE seq = 5", "DELETE FROM events WHERE seq = (SELECT MAX(seq) FROM events)"],
+    ["DELETE FROM price_log", "DELETE FROM events"],
+])
+def test_an_anchor_kept_elsewhere_finds_a_cut_or_wiped_log(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                            statements: list[str]) -> None:
+    db = price_db(tmp_path)
+    assert main(["audit", "head", "--db", str(db)]) == 0
+    anchor = capsys.readouterr().out.strip()
+    assert anchor.startswith("5:")
+    for statement in statements:
+        tamper(db, statement) if "price_log" in statement else _execute(db, statement)
+    assert main(["audit", "verify", "--db", str(db)]) == 0  # without the anchor this cannot be seen
+    capsys.readouterr()
+    assert main(["audit", "verify", "--db", str(db), "--expect-head", anchor]) == 1
+    assert "anchored" in capsys.readouterr().out
+
+
+def _execute(db: Path, statement: str) -> None:
+    with closing(sqlite3.connect(db)) as conn, conn:
+        conn.execute(statement)
+
+
+def test_a_keyed_chain_recomputed_without_the_key_fails(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    key_file = tmp_path / "audit.key"
+    key_file.write_text("s3cret-key-kept-off-the-database\n", encoding="utf-8")
+    monkeypatch.setenv("GUARD_AUDIT_KEY_FILE", str(key_file))
+    db = price_db(tmp_path)
+    assert main(["audit", "verify", "--db", str(db)]) == 0
+    capsys.readouterr()
+    tamper(db, "UPDATE price_log SET new_fen = 1 WHERE seq = 3")
+    _recompute_chain(db)  # without the key
+    assert main(["audit", "verify", "--db", str(db)]) == 1
+    assert "content does not match its hash" in capsys.readouterr().out
+    monkeypatch.delenv("GUARD_AUDIT_KEY_FILE")
+    assert main(["audit", "verify", "--db", str(db)]) == 0  # without a key a recomputed chain looks intact
+    assert "no audit key" in capsys.readouterr().err

@@ -104,6 +104,10 @@ def _parser() -> argparse.ArgumentParser:
     audit_sub = audit.add_subparsers(dest="audit_command", required=True)
     verify = audit_sub.add_parser("verify", help="verify the price-change log's hash chain")
     verify.add_argument("--db", default="guard-monitor.db")
+    verify.add_argument("--expect-head", metavar="COUNT:HASH",
+                        help="the anchor printed by `guard audit head` and kept elsewhere: finds a cut or wiped log")
+    head = audit_sub.add_parser("head", help="print the log's anchor (entries:last hash) to keep outside the database")
+    head.add_argument("--db", default="guard-monitor.db")
 
     serve = sub.add_parser("serve", help="serve checks and linting over HTTP (JSON)")
     serve.add_argument("--host", default="127.0.0.1")
@@ -318,19 +322,34 @@ def _lock_database(path: str) -> Any:
 
 
 def _run_audit(args: argparse.Namespace) -> int:
-    from guard.monitor.store import verify_price_log
+    from guard.monitor.store import audit_key, price_log_head, verify_price_log
 
     if not os.path.exists(args.db):
         print(f"guard: no such database {args.db}", file=sys.stderr)
         return 2
     _require_database(args.db, may_create=False)
     try:
-        entries, problems = verify_price_log(args.db)
+        key = audit_key()
+    except (OSError, ValueError) as exc:
+        raise InputFileError(f"audit key: {exc}") from None
+    try:
+        if args.audit_command == "head":
+            count, digest = price_log_head(args.db)
+            print(f"{count}:{digest}")
+            return 0
+        anchor = None
+        if args.expect_head:
+            count_text, _, digest = args.expect_head.partition(":")
+            if not count_text.isdigit() or len(digest) != 64:
+                raise InputFileError(f"--expect-head: expected COUNT:HASH as `guard audit head` prints it, got {args.expect_head!r}")
+            anchor = (int(count_text), digest)
+        entries, problems = verify_price_log(args.db, key, anchor)
     except sqlite3.Error as exc:
         raise InputFileError(f"{args.db}: not a monitor database with a price log: {exc}") from None
     for problem in problems:
         print(f"tampered: price_log entry {problem.seq}: {problem.message}")
-    print(f"guard: {entries} price-log entries checked, {len(problems)} problems", file=sys.stderr)
+    print(f"guard: {entries} price-log entries checked, {len(problems)} problems"
+          f"{'' if key else ' (no audit key: a recomputed chain cannot be told apart)'}", file=sys.stderr)
     return 1 if problems else 0
 
 

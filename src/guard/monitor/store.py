@@ -11,6 +11,8 @@ printed twice.
 from __future__ import annotations
 
 import hashlib
+import hmac
+import os
 import json
 import sqlite3
 from collections.abc import Iterator
@@ -36,9 +38,28 @@ GENESIS = "0" * 64
 _PRICE_FIELDS = ("event_key", "product", "at", "old_fen", "new_fen", "operator", "reason")
 
 
-def entry_hash(prev_hash: str, entry: dict[str, Any]) -> str:
-    """Hash of one price-log entry, chained to the previous entry's hash."""
+def audit_key() -> bytes | None:
+    """The optional audit key: the file named by $GUARD_AUDIT_KEY_FILE, else $GUARD_AUDIT_KEY.
+
+    With a key every link is an HMAC, so someone who can write the database but does not hold the
+    key cannot edit an entry and recompute the chain.
+    """
+    path = os.environ.get("GUARD_AUDIT_KEY_FILE")
+    if path:
+        with open(path, "rb") as fh:
+            key = fh.read().strip()
+        if not key:
+            raise ValueError(f"{path}: the audit key file is empty")
+        return key
+    value = os.environ.get("GUARD_AUDIT_KEY")
+    return value.encode("utf-8") if value else None
+
+
+def entry_hash(prev_hash: str, entry: dict[str, Any], key: bytes | None = None) -> str:
+    """Hash of one price-log entry, chained to the previous entry's hash (an HMAC with ``key``)."""
     canonical = json.dumps([prev_hash] + [entry[f] for f in _PRICE_FIELDS], ensure_ascii=False, separators=(",", ":"))
+    if key is not None:
+        return hmac.new(key, canonical.encode("utf-8"), hashlib.sha256).hexdigest()
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
@@ -63,6 +84,7 @@ class Store:
         self._prices: list[tuple[Any, ...]] = []
         row = self.db.execute("SELECT hash FROM price_log ORDER BY seq DESC LIMIT 1").fetchone()
         self._last_hash = row[0] if row else GENESIS
+        self._audit_key = audit_key()
         self.next_seq = (self.db.execute("SELECT MAX(seq) FROM events").fetchone()[0] or 0) + 1
 
     def close(self) -> None:
@@ -90,7 +112,7 @@ class Store:
         self._findings.append((key, event_seq, json.dumps(body, ensure_ascii=False)))
 
     def add_price_change(self, entry: dict[str, Any]) -> None:
-        digest = entry_hash(self._last_hash, entry)
+        digest = entry_hash(self._last_hash, entry, self._audit_key)
         self._prices.append(tuple(entry[f] for f in _PRICE_FIELDS) + (self._last_hash, digest))
         self._last_hash = digest
 
@@ -114,8 +136,23 @@ class Store:
         self._prices.clear()
 
 
-def verify_price_log(path: str | Path) -> tuple[int, list[AuditProblem]]:
-    """Walk the price log's hash chain; report every edited, inserted or deleted entry."""
+def price_log_head(path: str | Path) -> tuple[int, str]:
+    """(entries, hash of the last entry): the anchor to keep outside the database."""
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        row = db.execute("SELECT COUNT(*), (SELECT hash FROM price_log ORDER BY seq DESC LIMIT 1) FROM price_log").fetchone()
+    finally:
+        db.close()
+    return int(row[0]), row[1] or GENESIS
+
+
+def verify_price_log(path: str | Path, key: bytes | None = None, anchor: tuple[int, str] | None = None,
+                     ) -> tuple[int, list[AuditProblem]]:
+    """Walk the price log's hash chain; report every edited, inserted or deleted entry.
+
+    ``anchor`` (entries, last hash), kept outside the database, also finds a log cut short or wiped
+    together with its events; ``key`` finds a chain recomputed after an edit.
+    """
     db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
         rows = db.execute(
@@ -136,10 +173,17 @@ def verify_price_log(path: str | Path) -> tuple[int, list[AuditProblem]]:
             problems.append(AuditProblem(seq, f"entries {last_seq + 1}..{seq - 1} are missing (deleted)"))
         if prev_hash != expected_prev:
             problems.append(AuditProblem(seq, "links to a different previous entry (an entry before it was deleted or replaced)"))
-        if entry_hash(prev_hash, entry) != stored:
+        if entry_hash(prev_hash, entry, key) != stored:
             problems.append(AuditProblem(seq, "content does not match its hash (edited)"))
         expected_prev = stored
         last_seq = seq
+    if anchor is not None:
+        count, head = anchor
+        if len(rows) < count:
+            problems.append(AuditProblem(last_seq + 1, f"the log holds {len(rows)} entries, fewer than the {count} anchored"))
+        at_anchor = rows[count - 1][9] if 0 < count <= len(rows) else (GENESIS if count == 0 else None)
+        if at_anchor is not None and at_anchor != head:
+            problems.append(AuditProblem(count, "the entry at the anchor does not have the anchored hash (rewritten)"))
     logged = {row[1] for row in rows}
     for key in changes:  # the event log names every price change; the tail of the chain cannot hide
         if key not in logged:
