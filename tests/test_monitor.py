@@ -224,3 +224,25 @@ def test_a_late_events_action_carries_the_events_own_time() -> None:
         parsed = parse_event(line)
         actions += [body for key, body, _ in monitor.process(parsed, event_key(parsed, line)) if key.startswith("manual_review|")]
     assert [a["at"] for a in actions] == [at(9000)]
+
+
+def test_an_order_event_before_its_order_is_held_within_the_lateness() -> None:
+    """oversold_detected arrives one second before its order_created: held, then applied in event-time order."""
+    lines = [event("oversold_detected", 11, order="O1"), order("O1", 10), event("refund_issued", 11 + 601, order="O1")]
+    assert run(lines, lateness=60) == [("ORDER-001", "order:O1/oversold_refund")]
+    monitor = Monitor(RULES, make_engine(RULES, "native"))  # no lateness: an unknown order, as before
+    for line in lines:
+        parsed = parse_event(line)
+        monitor.process(parsed, event_key(parsed, line))
+    assert any("unknown order 'O1'" in p for p in monitor.problems)
+
+
+def test_a_held_event_whose_order_never_comes_is_reported_after_the_lateness() -> None:
+    monitor = Monitor(RULES, make_engine(RULES, "native"), lateness=60)
+    for line in [event("refund_issued", 0, order="GHOST"), order("O2", 30)]:
+        parsed = parse_event(line)
+        monitor.process(parsed, event_key(parsed, line))
+    assert monitor.problems == []  # still within the lateness
+    parsed = parse_event(order("O3", 200))
+    monitor.process(parsed, event_key(parsed, order("O3", 200)))
+    assert any("unknown order 'GHOST'" in p for p in monitor.problems)

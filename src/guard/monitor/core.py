@@ -161,14 +161,19 @@ class Monitor:
         self.stats = Stats()
         self.price_log: list[dict[str, Any]] = []  # price changes to append to the durable log
         self.problems: list[str] = []  # events that reference unknown things; drained by the driver
+        self.problem_lines: list[int | None] = []  # the input line of each problem, where the driver gave one
+        self._line: int | None = None
+        # order events that came before their order_created, held for up to ``lateness`` seconds
+        self.held: dict[str, list[tuple[int, str, Any, int | None]]] = {}
         self._tiebreak = itertools.count()
         self._handlers: dict[str, Callable[[Any, str, int], Iterator[Output]]] = {
             name: getattr(self, f"_on_{name}") for name in ev.EVENT_TYPES
         }
 
     # driving
-    def process(self, event: Any, key: str) -> list[Output]:
+    def process(self, event: Any, key: str, line: int | None = None) -> list[Output]:
         """Apply one event; return the findings and actions it causes (deadlines included)."""
+        self._line = line
         at = ev.epoch(event.at)
         if key in self.seen:
             self.stats.duplicates += 1
@@ -182,15 +187,40 @@ class Monitor:
             outputs.extend(self.advance(at))
         elif at < self.watermark:
             self.stats.late += 1
+        order_id = getattr(event, "order", None)
+        if (self.lateness and event.type != "order_created" and order_id is not None
+                and order_id not in self.orders):
+            self.held.setdefault(order_id, []).append((at, key, event, line))  # its order may still arrive
+            return outputs
         outputs.extend(self._handlers[event.type](event, key, at))
+        if event.type == "order_created" and order_id in self.held:
+            outputs.extend(self._apply_held(order_id))  # in event-time order
         if self.stats.processed % 1000 == 0:
             self._evict()
+        return outputs
+
+    def release_held(self) -> list[Output]:
+        """At the end of a finite stream: held order events whose order never came are reported now."""
+        outputs: list[Output] = []
+        for order_id in list(self.held):
+            outputs.extend(self._apply_held(order_id))
+        return outputs
+
+    def _apply_held(self, order_id: str) -> list[Output]:
+        outputs: list[Output] = []
+        current = self._line
+        for held_at, held_key, held, line in sorted(self.held.pop(order_id), key=lambda item: item[0]):
+            self._line = line
+            outputs.extend(self._handlers[held.type](held, held_key, held_at))
+        self._line = current
         return outputs
 
     def advance(self, now: int) -> list[Output]:
         """Fire every deadline that ``now`` (minus the allowed lateness) has passed."""
         outputs: list[Output] = []
         cutoff = now - self.lateness
+        for order_id in [o for o, items in self.held.items() if min(item[0] for item in items) < cutoff]:
+            outputs.extend(self._apply_held(order_id))  # still unknown after the lateness: reported now
         while self.deadlines and self.deadlines[0][0] <= cutoff:
             due, _, order_id, sla = heapq.heappop(self.deadlines)
             order = self.orders.get(order_id)
@@ -269,6 +299,7 @@ class Monitor:
     def _problem(self, message: str) -> None:
         self.stats.errors += 1
         self.problems.append(message)
+        self.problem_lines.append(self._line)
 
     def is_duplicate(self, key: str) -> bool:
         return key in self.seen

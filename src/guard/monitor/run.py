@@ -54,8 +54,10 @@ class Session:
         for seq, key, body in store.stored_events():  # rebuild; every output was stored and printed before
             monitor.process(parse_event(body), key)
             session.last_seq = seq
+        monitor.release_held()  # settled in the run that stored them; their problems were reported then
         monitor.price_log.clear()
         monitor.problems.clear()
+        monitor.problem_lines.clear()
         monitor.stats = Stats()
         return session
 
@@ -81,17 +83,22 @@ class Session:
         if self.monitor.is_duplicate(key):
             self.monitor.stats.duplicates += 1
             return
-        outputs = self.monitor.process(event, key)
+        outputs = self.monitor.process(event, key, line_number)
         body = raw.decode("utf-8") if isinstance(raw, bytes) else raw
         self.last_seq = self.store.add_event(key, body.strip() if clamp is None else event.model_dump_json())
-        for message in self.monitor.problems:
-            self.problem(line_number, message)
-        self.monitor.problems.clear()
+        self._drain_problems(line_number)
         self._record(outputs)
         self.uncommitted += 1
 
+    def _drain_problems(self, line_number: int) -> None:
+        for message, line in zip(self.monitor.problems, self.monitor.problem_lines):
+            self.problem(line if line is not None else line_number, message)
+        self.monitor.problems.clear()
+        self.monitor.problem_lines.clear()
+
     def advance(self, now: int) -> None:
         self._record(self.monitor.advance(now))
+        self._drain_problems(0)
 
     def _record(self, outputs: list[Output]) -> None:
         for entry in self.monitor.price_log:
@@ -142,6 +149,8 @@ def replay(session: Session, path: str | Path, until: int | None = None, progres
         bar.close()
     if until is not None:
         session.advance(until)
+    session._record(session.monitor.release_held())  # the file has ended: nothing held can still match
+    session._drain_problems(number)
     session.commit({f"offset:{name}": str(offset), f"line:{name}": str(number)})
     return session.monitor.stats
 
