@@ -278,3 +278,23 @@ def test_a_keyed_chain_recomputed_without_the_key_fails(tmp_path: Path, capsys: 
     monkeypatch.delenv("GUARD_AUDIT_KEY_FILE")
     assert main(["audit", "verify", "--db", str(db)]) == 0  # without a key a recomputed chain looks intact
     assert "no audit key" in capsys.readouterr().err
+
+
+def test_a_replaced_input_file_is_read_from_its_start(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from guard.cli import main
+
+    first = [{"type": "order_created", "at": "2026-11-26T10:00:00+08:00", "order": f"A{i}", "product": "P1"}
+             for i in range(3)]
+    events = tmp_path / "events.jsonl"
+    events.write_text("".join(json.dumps(e) + "\n" for e in first), encoding="utf-8")
+    db = str(tmp_path / "state.db")
+    assert main(["monitor", "replay", str(events), "--db", db]) == 0
+    capsys.readouterr()
+    rotated = [{"type": "order_created", "at": "2026-11-27T10:00:00+08:00", "order": "B1", "product": "P1"},
+               {"type": "oversold_detected", "at": "2026-11-27T10:00:01+08:00", "order": "B1"}]
+    events.unlink()
+    events.write_text("".join(json.dumps(e) + "\n" for e in rotated), encoding="utf-8")  # shorter than before
+    main(["monitor", "replay", str(events), "--db", db, "--until", "2026-11-27T11:00:00+08:00"])
+    out, err = capsys.readouterr()
+    assert "not the file read before" in err
+    assert "ORDER-001" in out  # the new file's events were read, not skipped up to the old offset

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import queue
 import sys
@@ -129,6 +130,14 @@ def replay(session: Session, path: str | Path, until: int | None = None, progres
     name = os.path.abspath(path)
     offset = int(session.store.meta(f"offset:{name}") or 0)
     number = int(session.store.meta(f"line:{name}") or 0)
+    identity = _identity(path)
+    known = session.store.meta(f"identity:{name}")
+    if offset and (known not in (None, identity) or os.path.getsize(path) < offset):
+        # the same name now holds another file (replaced or rotated): it is read from its start;
+        # events already applied are recognised as duplicates by their identity
+        print(f"guard: {path} is not the file read before (size, inode or first bytes differ); reading it from the start",
+              file=sys.stderr)
+        offset, number = 0, 0
     bar = None
     if progress:
         from tqdm import tqdm
@@ -142,7 +151,7 @@ def replay(session: Session, path: str | Path, until: int | None = None, progres
             offset += len(raw)
             session.feed(raw, number)
             if session.uncommitted >= session.batch:
-                session.commit({f"offset:{name}": str(offset), f"line:{name}": str(number)})
+                session.commit({f"offset:{name}": str(offset), f"line:{name}": str(number), f"identity:{name}": identity})
                 if bar is not None:
                     bar.update(offset - bar.n)
     if bar is not None:
@@ -151,8 +160,15 @@ def replay(session: Session, path: str | Path, until: int | None = None, progres
         session.advance(until)
     session._record(session.monitor.release_held())  # the file has ended: nothing held can still match
     session._drain_problems(number)
-    session.commit({f"offset:{name}": str(offset), f"line:{name}": str(number)})
+    session.commit({f"offset:{name}": str(offset), f"line:{name}": str(number), f"identity:{name}": identity})
     return session.monitor.stats
+
+
+def _identity(path: str | Path) -> str:
+    """What tells one file from another under the same name: its inode and a hash of its first 4 KB."""
+    with open(path, "rb") as fh:
+        head = fh.read(4096)
+    return f"{os.stat(path).st_ino}:{hashlib.sha256(head).hexdigest()[:16]}"
 
 
 def follow(session: Session, stream: IO[str] | Iterable[str], clock: Callable[[], float] = time.time,
