@@ -75,10 +75,10 @@ def test_every_format_renders(tmp_path: Path, capsys: pytest.CaptureFixture[str]
         data = json.loads(out)
         assert sorted(r["ruleId"] for r in data["runs"][0]["results"]) == ["CONTENT-001", "LIST-007"]
         regions = {r["ruleId"]: r["locations"][0]["physicalLocation"].get("region") for r in data["runs"][0]["results"]}
-        assert main(["check", path, "--format", "json"]) == 1
-        [content] = [f for f in json.loads(capsys.readouterr().out)["findings"] if f["rule"] == "CONTENT-001"]
-        assert regions == {"LIST-007": None, "CONTENT-001": {
-            "startLine": 1, "startColumn": content["column"], "endColumn": content["column"] + len(content["matched"])}}
+        text = Path(path).read_text(encoding="utf-8")
+        hit = text.index("全网最好")  # the hit inside the description: a position in the file itself
+        assert regions["CONTENT-001"] == {"startLine": 1, "startColumn": hit + 1, "endColumn": hit + 5}
+        assert regions["LIST-007"] == {"startLine": 1, "startColumn": text.index('"cover_width": 900') + 16}
     elif fmt == "github":
         assert out.count("::error ") == 1 and out.count("::warning ") == 1
     else:
@@ -202,3 +202,20 @@ def test_a_select_typo_is_an_error_not_an_empty_run(tmp_path: Path, capsys: pyte
     assert main(["check", path, "--select", "QAUL"]) == 2
     assert "'QAUL' matches no rule" in capsys.readouterr().err
     assert main(["check", path, "--ignore", "LIST-999"]) == 2
+
+
+
+def test_sarif_and_annotations_point_at_the_line_of_a_pretty_printed_catalog(tmp_path: Path,
+                                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "pretty.json"
+    document = {"merchant": MERCHANT, "products": [GOOD, {**GOOD, "id": "P2", "description": "耐热玻璃，\\n全网最好的杯子"}]}
+    path.write_text(json.dumps(document, ensure_ascii=False, indent=2), encoding="utf-8")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    [line_number] = [n for n, line in enumerate(lines, 1) if "全网最好" in line]
+    column = lines[line_number - 1].index("全网最好") + 1
+    assert main(["check", str(path), "--format", "sarif", "--now", "2026-11-26T10:00:00"]) == 1
+    [result] = [r for r in json.loads(capsys.readouterr().out)["runs"][0]["results"] if r["ruleId"] == "CONTENT-001"]
+    region = result["locations"][0]["physicalLocation"]["region"]
+    assert (region["startLine"], region["startColumn"]) == (line_number, column)
+    assert main(["check", str(path), "--format", "github", "--now", "2026-11-26T10:00:00"]) == 1
+    assert f"line={line_number},col={column}" in capsys.readouterr().out

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from guard.findings import Report
+from guard.report.positions import position
 
 _LEVEL = {"severe": "error", "general": "error", "minor": "warning", "info": "note"}
 
@@ -24,7 +25,14 @@ def render_sarif(report: Report, lang: str = "zh") -> str:
             "physicalLocation": {"artifactLocation": {"uri": f.file or "<input>"}},
             "logicalLocations": [{"fullyQualifiedName": f.path, "kind": "member"}],
         }
-        if f.line is not None and f.column is not None and f.matched is not None:
+        if f.product is not None:  # a catalog field: the position in the file, not inside the field's text
+            found = position(f.file, f.path, f.start)
+            if found is not None:
+                region: dict[str, Any] = {"startLine": found[0], "startColumn": found[1]}
+                if f.matched is not None:
+                    region["endColumn"] = found[1] + len(f.matched)
+                location["physicalLocation"]["region"] = region
+        elif f.line is not None and f.column is not None and f.matched is not None:
             location["physicalLocation"]["region"] = {
                 "startLine": f.line, "startColumn": f.column, "endColumn": f.column + len(f.matched),
             }
