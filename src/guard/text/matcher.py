@@ -48,7 +48,6 @@ _WINDOW = 48  # characters on each side of an anchor that a pattern may span
 _BLOCK_CHAR = re.compile(BLOCK.pattern.removesuffix("+"))  # one character of a jieba block
 
 
-
 @dataclass(frozen=True, slots=True)
 class Exemption:
     id: str
@@ -179,6 +178,7 @@ class Matcher:
                 self._senses.setdefault(key, []).append(sense)
             for family in sense.families:
                 self._family_senses.setdefault(family, []).append(sense)
+        self._hit_senses: dict[tuple[str, str], tuple[Sense, ...]] = {}  # filled on first use by _senses_of
         # one value per key: (kind, length, entry, pinyin spelling?, indices of the patterns it anchors);
         # kind 1 is a term, 0 an allow phrase, 2 only an anchor
         values: dict[str, tuple[int, int, Entry | None, bool, tuple[int, ...]]] = {}
@@ -287,8 +287,13 @@ class Matcher:
         origin = norm.origin()
         hits = []
         for start, end, entry in kept:
-            exemption = self._exemption(folded, start, end, entry) if entry.family == "absolute" else None
-            sense = self._sense(folded, start, end, entry) if exemption is None else None
+            senses = self._senses_of(entry)
+            exemption = sense = None
+            if senses or entry.family == "absolute":
+                line, offset = _context(folded, start, end)  # read once; exemptions and senses share it
+                at, to = start - offset, end - offset
+                exemption = self._exemption(line, at, to, entry) if entry.family == "absolute" else None
+                sense = self._sense(line, at, to, senses) if exemption is None else None
             if sense is not None and senses_applied is not None:
                 senses_applied.append((entry.term, sense.id))
             if sense is not None and sense.verdict == "drop":
@@ -298,14 +303,20 @@ class Matcher:
             hits.append(Hit(origin(start), origin(end - 1) + 1, entry, exemption, sense))
         return hits
 
-    def _sense(self, folded: str, start: int, end: int, entry: Entry) -> Sense | None:
-        """The first sense of the hit's term whose context fits, within the hit's line."""
-        senses = self._senses.get(self._keys.get(entry.term, entry.term), []) + self._family_senses.get(entry.family, [])
-        if not senses:
-            return None
-        line, offset = _context(folded, start, end)
+    def _senses_of(self, entry: Entry) -> tuple[Sense, ...]:
+        """The senses a hit of ``entry`` may take: its term's, in file order, then its family's."""
+        found = self._hit_senses.get((entry.term, entry.family))
+        if found is None:
+            found = tuple(self._senses.get(self._keys.get(entry.term, entry.term), [])) \
+                + tuple(self._family_senses.get(entry.family, []))
+            self._hit_senses[(entry.term, entry.family)] = found
+        return found
+
+    @staticmethod
+    def _sense(line: str, start: int, end: int, senses: tuple[Sense, ...]) -> Sense | None:
+        """The first of ``senses`` whose context fits the hit at ``start:end`` of its line."""
         for sense in senses:
-            if sense.fits(line, start - offset, end - offset):
+            if sense.fits(line, start, end):
                 return sense
         return None
 
@@ -347,11 +358,9 @@ class Matcher:
             reach = hit[1]
         return kept
 
-    def _exemption(self, folded: str, start: int, end: int, entry: Entry) -> Exemption | None:
-        """The first exemption whose pattern covers the hit, searched within the hit's line."""
+    def _exemption(self, line: str, start: int, end: int, entry: Entry) -> Exemption | None:
+        """The first exemption whose pattern covers the hit at ``start:end`` of its line."""
         key = self._keys.get(entry.term, entry.term)
-        line, offset = _context(folded, start, end)
-        start, end = start - offset, end - offset
         for exemption in self.exemptions:
             if key not in exemption.terms:
                 continue

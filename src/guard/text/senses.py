@@ -7,8 +7,8 @@ and logistics (最少买两件, 最晚明天发), ordinals (第一场), ratings 
 terms it applies to and regular expressions for the text just before and just after the hit, on
 the same line of normalised text. A sense either drops the hit (``drop``: not a claim), keeps it as
 advice (``info``: the sense stays ambiguous) or confirms it (``claim``: the claim sense of a term
-whose other uses are ambiguous, so that a later catch-all ``info`` sense does not apply). Senses are
-tried in file order; the first that fits decides.
+whose other uses are ambiguous, so that a later catch-all ``info`` sense does not apply). A hit's
+term's senses are tried in file order, then its family's; the first that fits decides.
 """
 
 from __future__ import annotations
