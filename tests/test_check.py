@@ -10,7 +10,7 @@ import pytest
 from conftest import NOW
 
 import guard
-from guard.facts import add_working_days, raise_in_window, reference_ceiling, text_width
+from guard.facts import add_working_days, raise_facts, reference_ceiling, text_width
 from guard.model import CHINA_TZ
 
 MERCHANT = {"mode": "self_operated", "enterprise_verified": True,
@@ -231,9 +231,9 @@ def test_fact_helpers() -> None:
     assert reference_ceiling(history, start) == (120, "7日内最低成交价")
     assert reference_ceiling(history[:1], start) == (100, "最近一次成交价")
     assert reference_ceiling([], start) == (None, "无成交记录")
-    assert raise_in_window(history, start) == 2000
-    assert raise_in_window(history[:1], start) == 0
-    assert raise_in_window([], start) is None
+    assert raise_facts(history, start) == {"raise_in_window_bp": 2000, "pre_raise_price_fen": 100}
+    assert raise_facts(history[:1], start) == {"raise_in_window_bp": 0}
+    assert raise_facts([], start) == {}
 
 
 def _pricing(product: dict[str, Any], promo: dict[str, Any], engine: str = "native") -> list[str]:

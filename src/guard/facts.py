@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from functools import cache
 from typing import Any
 
-from guard.model import LiveRoom, Merchant, Product, Promotion
+from guard.model import CHINA_TZ, LiveRoom, Merchant, Product, Promotion
 from guard.taxonomy import taxonomy
 
 FactValue = int | str | bool
@@ -297,9 +297,12 @@ def merchant_facts(merchant: Merchant) -> dict[str, FactValue]:
 
 
 def _end_of(day: date) -> datetime:
-    from guard.model import CHINA_TZ
-
     return datetime.combine(day, datetime.max.time(), CHINA_TZ)
+
+
+def _review_done_on(review: str, submitted: date) -> date:
+    """The day a review of this kind, submitted on ``submitted``, ends at its longest known time."""
+    return add_working_days(submitted, taxonomy().review_days[review][1])
 
 
 def product_facts(product: Product, merchant: Merchant | None, today: date,
@@ -380,7 +383,7 @@ def product_facts(product: Product, merchant: Merchant | None, today: date,
         low, high = tax.review_days[category.review]
         facts["review_days"] = f"{low}-{high}"
         submitted = product.qualifications_submitted_on or today
-        facts["earliest_go_live"] = add_working_days(submitted, high).isoformat()
+        facts["earliest_go_live"] = _review_done_on(category.review, submitted).isoformat()
     return facts
 
 
@@ -448,10 +451,15 @@ def raise_before(history: list[tuple[datetime, int]], start: datetime) -> tuple[
     return (peak - low) * 10000 // low, low
 
 
-def raise_in_window(history: list[tuple[datetime, int]], start: datetime) -> int | None:
-    """How much the price rose inside the 7-day window over the price before the rise, basis points."""
-    found = raise_before(history, start)
-    return found[0] if found is not None else 0 if history else None
+def raise_facts(history: list[tuple[datetime, int]], start: datetime) -> dict[str, int]:
+    """The facts ``raise_in_window_bp`` and ``pre_raise_price_fen`` for a change at ``start``.
+
+    A history without a raise in the window gives a raise of 0; no history at all gives no facts.
+    """
+    raised = raise_before(history, start)
+    if raised is not None:
+        return {"raise_in_window_bp": raised[0], "pre_raise_price_fen": raised[1]}
+    return {"raise_in_window_bp": 0} if history else {}
 
 
 def last_price_before(history: list[tuple[datetime, int]], start: datetime) -> int | None:
@@ -493,11 +501,7 @@ def promotion_facts(
         ceiling, basis = reference_ceiling(history, start)
         _put(facts, "reference_ceiling_fen", ceiling)
         facts["ceiling_basis"] = basis
-        raised = raise_before(history, start)
-        if raised is not None:
-            facts["raise_in_window_bp"], facts["pre_raise_price_fen"] = raised
-        elif history:
-            facts["raise_in_window_bp"] = 0
+        facts.update(raise_facts(history, start))
         base = promo.reference_price if promo.reference_price is not None else last_price_before(history, start)
         _put(facts, "cut_base_fen", base if base is not None else target.current_price)
         if promo.kind in PRICE_CUTTING:
@@ -530,8 +534,7 @@ def _ready_by(product: Product, day: date) -> bool:
     category = taxonomy().categories[product.category]
     if category.review is None or product.qualifications_submitted_on is None:
         return False  # no known review time, or not submitted: it cannot be counted on
-    high = taxonomy().review_days[category.review][1]
-    return add_working_days(product.qualifications_submitted_on, high) <= day
+    return _review_done_on(category.review, product.qualifications_submitted_on) <= day
 
 
 def room_subjects(

@@ -36,7 +36,7 @@ from guard.facts import (
     REFERENCE_WINDOW,
     WINDOW_LOW,
     Subject,
-    raise_before,
+    raise_facts,
 )
 from guard.findings import Finding, FindingBuilder
 from guard.model import CHINA_TZ
@@ -408,11 +408,7 @@ class Monitor:
         if ceiling is not None:
             facts["reference_ceiling_fen"] = ceiling
             facts["ceiling_basis"] = basis
-        raised = raise_before(list(marked), event.at)
-        if raised is not None:
-            facts["raise_in_window_bp"], facts["pre_raise_price_fen"] = raised
-        elif marked:
-            facts["raise_in_window_bp"] = 0
+        facts.update(raise_facts(list(marked), event.at))
         base = event.reference_price if event.reference_price is not None else previous
         if base is not None:
             facts["cut_base_fen"] = base
