@@ -5,15 +5,14 @@ from __future__ import annotations
 import io
 
 from guard.findings import Report
+from guard.report.text import TIER_RANK, TIER_ZH
 
-_TIER_ZH = {"severe": "严重", "general": "一般", "minor": "轻微", "info": "提示"}
 _HEADERS = {
     "zh": (("商品", "等级", "规则", "主题", "问题", "修改建议", "处罚", "位置", "依据"),
            ("文件", "位置", "字段", "列", "记录", "问题")),
     "en": (("product", "tier", "rule", "topic", "message", "fix", "penalty", "location", "sources"),
            ("file", "location", "path", "column", "record", "problem")),
 }
-_RANK = {"severe": 0, "general": 1, "minor": 2, "info": 3}
 
 
 def render_xlsx(report: Report, lang: str = "zh") -> bytes:
@@ -26,9 +25,9 @@ def render_xlsx(report: Report, lang: str = "zh") -> bytes:
     sheet = workbook.active
     sheet.title = "问题" if lang == "zh" else "findings"
     sheet.append(finding_headers)
-    for f in sorted(report.findings, key=lambda f: (_RANK[f.tier], f.product or f.subject, f.rule)):
+    for f in sorted(report.findings, key=lambda f: (-TIER_RANK[f.tier], f.product or f.subject, f.rule)):
         sources = "; ".join(f"{s.title} {s.section or ''}".strip() for s in f.sources)
-        tier = _TIER_ZH[f.tier] if lang == "zh" else f.tier
+        tier = TIER_ZH[f.tier] if lang == "zh" else f.tier
         where = f"{f.file or ''}:{f.path}" + (f":{f.line}:{f.column}" if f.line is not None else "")
         sheet.append((f.product or f.subject, tier, f.rule, f.topic, f.message, f.fix, f.penalty, where, sources))
     problems = workbook.create_sheet("输入问题" if lang == "zh" else "input problems")
