@@ -56,10 +56,16 @@ def _expanded_nodes(node: Any, memo: dict[int, int]) -> int:
 
 def load_user_yaml(text: str) -> Any:
     """Parse a YAML document that a user wrote (a config or a catalog), refusing an alias bomb."""
-    node = yaml.compose(text, Loader=_Loader)
-    if node is not None and _expanded_nodes(node, {}) > MAX_NODES:
-        raise ValueError(f"the document expands to more than {MAX_NODES:,} values through YAML aliases; refused")
-    return yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader
+    loader = _Loader(text)  # parsed once: the node tree is checked, then built
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        if _expanded_nodes(node, {}) > MAX_NODES:
+            raise ValueError(f"the document expands to more than {MAX_NODES:,} values through YAML aliases; refused")
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
 
 
 def load_yaml_all(stream: str | IO[str]) -> list[Any]:
