@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from guard.findings import Finding, Report
+from guard.rules.schema import TIERS  # worst first
 
 TIER_ZH = {"severe": "严重", "general": "一般", "minor": "轻微", "info": "提示"}  # the tiers as a merchant reads them
 _LABELS = {
@@ -35,7 +36,6 @@ def render_finding(finding: Finding, lang: str = "zh") -> str:
     )
 
 
-TIER_RANK = {"severe": 3, "general": 2, "minor": 1, "info": 0}  # worst first when iterated
 _CATALOG_SUBJECTS = ("product:", "promotion:", "room:")
 _GROUP_ZH = {"product": "商品", "promotion": "活动", "room": "直播间"}
 
@@ -55,19 +55,19 @@ def render_text(report: Report, lang: str = "zh", verbose: bool = False) -> str:
     groups: dict[tuple[str, str], list[Finding]] = {}
     for finding in report.findings:
         groups.setdefault(_group_key(finding), []).append(finding)
-    ordered = sorted(groups.items(), key=lambda item: (-max(TIER_RANK[f.tier] for f in item[1]), -len(item[1])))
+    ordered = sorted(groups.items(), key=lambda item: (min(TIERS.index(f.tier) for f in item[1]), -len(item[1])))
     labels = _LABELS[lang]
     out = []
     for (kind, name), findings in ordered:
-        findings.sort(key=lambda f: (-TIER_RANK[f.tier], f.rule))
+        findings.sort(key=lambda f: (TIERS.index(f.tier), f.rule))
         tally = {}
         for f in findings:
             tally[f.tier] = tally.get(f.tier, 0) + 1
         if lang == "zh":
-            counts = "，".join(f"{TIER_ZH[t]} {tally[t]}" for t in TIER_RANK if t in tally)
+            counts = "，".join(f"{TIER_ZH[t]} {tally[t]}" for t in TIERS if t in tally)
             out.append(f"{_GROUP_ZH.get(kind, kind)} {name}（{len(findings)} 个问题：{counts}）\n")
         else:
-            counts = ", ".join(f"{tally[t]} {t}" for t in TIER_RANK if t in tally)
+            counts = ", ".join(f"{tally[t]} {t}" for t in TIERS if t in tally)
             out.append(f"{kind} {name} ({len(findings)} findings: {counts})\n")
         for f in findings:
             tier = TIER_ZH[f.tier] if lang == "zh" else f.tier
@@ -83,11 +83,11 @@ def summary_line(report: Report, lang: str = "en") -> str:
     s = report.summary
     counts = report.counts()
     if lang == "zh":
-        tiers = "，".join(f"{TIER_ZH[t]} {counts[t]}" for t in TIER_RANK if counts.get(t))
+        tiers = "，".join(f"{TIER_ZH[t]} {counts[t]}" for t in TIERS if counts.get(t))
         warned = f"，提示 {len(report.warnings)} 条" if report.warnings else ""
         return (f"guard：读取 {s.read} 条记录，检查 {s.checked} 条，拒收 {s.rejected} 条{warned}；"
                 f"发现问题 {len(report.findings)} 个（{tiers or '无'}）；引擎 {report.engine}")
-    tiers = ", ".join(f"{counts[t]} {t}" for t in TIER_RANK if counts.get(t))
+    tiers = ", ".join(f"{counts[t]} {t}" for t in TIERS if counts.get(t))
     return (
         f"guard: {s.read} records read, {s.checked} checked, {s.rejected} rejected; "
         f"{len(report.findings)} findings ({tiers or 'none'}); engine {report.engine}"

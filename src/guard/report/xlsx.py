@@ -5,7 +5,8 @@ from __future__ import annotations
 import io
 
 from guard.findings import Report
-from guard.report.text import TIER_RANK, TIER_ZH
+from guard.report.text import TIER_ZH
+from guard.rules.schema import TIERS  # worst first
 
 _HEADERS = {
     "zh": (("商品", "等级", "规则", "主题", "问题", "修改建议", "处罚", "位置", "依据"),
@@ -25,7 +26,7 @@ def render_xlsx(report: Report, lang: str = "zh") -> bytes:
     sheet = workbook.active
     sheet.title = "问题" if lang == "zh" else "findings"
     sheet.append(finding_headers)
-    for f in sorted(report.findings, key=lambda f: (-TIER_RANK[f.tier], f.product or f.subject, f.rule)):
+    for f in sorted(report.findings, key=lambda f: (TIERS.index(f.tier), f.product or f.subject, f.rule)):
         sources = "; ".join(f"{s.title} {s.section or ''}".strip() for s in f.sources)
         tier = TIER_ZH[f.tier] if lang == "zh" else f.tier
         where = f"{f.file or ''}:{f.path}" + (f":{f.line}:{f.column}" if f.line is not None else "")
