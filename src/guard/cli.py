@@ -143,7 +143,10 @@ def _exit_code(report: Report, fail_on: str, ruleset: RuleSet) -> int:
 
 def _write_output(path: str | None, data: bytes) -> None:
     if path is None:
-        sys.stdout.buffer.write(data) if hasattr(sys.stdout, "buffer") else sys.stdout.write(data.decode("utf-8"))
+        if hasattr(sys.stdout, "buffer"):
+            sys.stdout.buffer.write(data)
+        else:  # a text stream without bytes underneath (an embedding host's capture)
+            sys.stdout.write(data.decode("utf-8"))
         sys.stdout.flush()
         return
     try:

@@ -109,7 +109,7 @@ def position(file: str | None, path: str, offset: int | None) -> tuple[int, int]
     """(line, column), both from 1, of a finding in its catalog file; None where it cannot be known."""
     if not file:
         return None
-    location, _, field_path = path.partition(".")
+    location = path.partition(".")[0]
     if location.startswith("row ") and location[4:].isdigit():
         return int(location[4:]), 1
     if not file.lower().endswith(".json"):

@@ -9,12 +9,11 @@ text without an anchor costs no regular-expression search.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
-
-import re
 
 import yaml
 
