@@ -189,3 +189,15 @@ def test_column_letters_follow_spreadsheets() -> None:
     from guard.io.readers import _column_letter
 
     assert [_column_letter(i) for i in (0, 25, 26, 51, 52, 701, 702)] == ["A", "Z", "AA", "AZ", "BA", "ZZ", "AAA"]
+
+
+def test_a_problem_beside_both_price_columns_names_the_column_it_came_from(tmp_path: Path) -> None:
+    # 原价 is read as price and 售价 as price2: labels and cell letters must follow the same swap
+    workbook = Workbook()
+    workbook.active.append(["商品ID", "商品名称", "类目", "售价(元)", "原价"])
+    workbook.active.append(["B1", "纯棉圆领T恤", "apparel", -5, 299])
+    workbook.active.append(["B2", "纯棉圆领T恤", "apparel", 169, -299])
+    path = tmp_path / "prices.xlsx"
+    workbook.save(path)
+    problems = load_catalog([str(path)]).problems
+    assert [(p.path, p.column, p.cell) for p in problems] == [("$.price2", "售价(元)", "D2"), ("$.price", "原价", "E3")]

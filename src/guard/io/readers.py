@@ -279,12 +279,9 @@ def _tabular_records(rows: Iterator[tuple[int, list[Any]]], name: str, sheet: st
         columns.append(column)
     if "price" in columns and columns.count("price") > 1:
         columns = _split_price_columns(header_row, columns)
-    labels = {column: str(cell).strip() for cell, column in zip(header_row, columns) if column}
-    if "reference_price" in labels:
-        labels["price2"], labels["price"] = labels.get("price", ""), labels["reference_price"]
-    letters = {column: _column_letter(index) for index, column in enumerate(columns) if column} if spreadsheet else {}
-    if "reference_price" in letters:
-        letters["price2"], letters["price"] = letters.get("price", ""), letters["reference_price"]
+    labels = _reference_first({column: str(cell).strip() for cell, column in zip(header_row, columns) if column})
+    letters = _reference_first({column: _column_letter(index) for index, column in enumerate(columns) if column}
+                               if spreadsheet else {})
     if ignored:
         yield InputProblem(name, f"{prefix}row {header_number}", "$",
                            f"columns ignored (not used by any rule): {'、'.join(ignored)}", warning=True,
@@ -326,6 +323,14 @@ def _tabular_records(rows: Iterator[tuple[int, list[Any]]], name: str, sheet: st
         yield InputProblem(name, "file", "$", f"{len(rounded)} amounts stored with spreadsheet float noise were read "
                            "to the fen, as the spreadsheet shows them", warning=True,
                            message_zh=f"{len(rounded)} 个金额带有表格浮点误差，已按表格显示值取到分")
+
+
+def _reference_first(by_field: dict[str, str]) -> dict[str, str]:
+    """Per-field header facts (labels, column letters) as the record is rebuilt below: beside a 原价
+    column, the reference price is read as ``price`` and the selling price as ``price2``."""
+    if "reference_price" in by_field:
+        by_field["price2"], by_field["price"] = by_field.get("price", ""), by_field["reference_price"]
+    return by_field
 
 
 def _split_price_columns(header_row: list[Any], columns: list[str | None]) -> list[str | None]:
