@@ -26,6 +26,9 @@ demo: $(STAMP)
 	@echo "== guard check: a shop back end's own export (GB18030, a title row, units in headers, extra columns)"
 	$(BIN)/guard check examples/exports/shop-export.csv examples/merchant.yaml --now 2026-11-26T10:00:00+08:00; \
 	  status=$$?; [ $$status -le 1 ] || exit $$status
+	@echo "== guard check: a 千牛 data package (UTF-16, tab-separated), with its platform categories mapped"
+	$(BIN)/guard check examples/exports/qianniu-package.csv examples/merchant.yaml --columns examples/exports/categories.yaml \
+	  --now 2026-11-26T10:00:00+08:00; status=$$?; [ $$status -le 1 ] || exit $$status
 	@echo "== guard lint: the example host script, as said on Douyin for a cosmetics product"
 	$(BIN)/guard lint examples/live_script.txt --platform douyin --category cosmetics; \
 	  status=$$?; [ $$status -le 1 ] || exit $$status

@@ -62,6 +62,8 @@ _VALUE_ERRORS_ZH = (  # guard's own value errors, by their English start
     ("amount must be a finite number", "金额必须是有限的数：{value}"),
     ("amount above the platform's price cap", "金额超过平台上限 1,000万元：{value}"),
     ("expected an amount in yuan", "应为以元为单位的金额"),
+    ("unknown category", "未知类目 {value}：请填写 guard 的类目（如 普通化妆品、预包装食品），或在 --columns 文件的 "
+                         "categories: 中把平台类目映射到 guard 的类目"),
 )
 _TYPES_ZH = {
     "missing": "缺少必填项",

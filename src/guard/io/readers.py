@@ -22,10 +22,13 @@ import yaml
 
 from guard.data import load_user_yaml
 from guard.errors import InputFileError, InputProblem
+from guard.io.profiles import (ColumnMap, Profile, adapt_record, detect, detect_record, fen_to_yuan, reference_from_skus,
+                                 resolve_category)
 from guard.model import column_aliases
+from guard.taxonomy import taxonomy
 
 KINDS = ("merchant", "product", "promotion", "live_room")
-_DOC_KEYS = {"merchant": "merchant", "merchants": "merchant", "products": "product",
+_DOC_KEYS = {"merchant": "merchant", "merchants": "merchant", "products": "product", "product": "product",
              "promotions": "promotion", "live_rooms": "live_room", "rooms": "live_room"}
 _LIST_FIELDS = ("channels", "head_images", "mini_program_categories", "authorized_categories", "quick_bar", "products")
 
@@ -44,6 +47,11 @@ ReadItem = RawRecord | InputProblem
 
 
 def _decode(raw: bytes, name: str) -> str:
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 with a byte-order mark ("Unicode text" exports)
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError:
+            raise InputFileError(f"{name}: starts with a UTF-16 byte-order mark but is not UTF-16 text") from None
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             return raw.decode(encoding)
@@ -123,13 +131,16 @@ def read_jsonl(path: Path, stream: io.TextIOBase | None = None) -> Iterator[Read
         yield RawRecord(kind, item, name, f"line {number}")
 
 
-def _header_map(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+def _header_map(extra: Mapping[str, str] | None = None, profile: Profile | None = None) -> dict[str, str]:
     mapping: dict[str, str] = {}
     for canonical, aliases in column_aliases()["headers"].items():
         mapping[canonical] = canonical
         for alias in aliases:
             mapping[alias.strip().lower()] = canonical
             mapping[alias.strip()] = canonical
+    for header, canonical in (profile.headers if profile else {}).items():  # a back end's own names
+        mapping[header] = canonical
+        mapping[header.lower()] = canonical
     for header, canonical in (extra or {}).items():  # a merchant's own export: their headers win
         mapping[header.strip()] = canonical
         mapping[header.strip().lower()] = canonical
@@ -137,22 +148,33 @@ def _header_map(extra: Mapping[str, str] | None = None) -> dict[str, str]:
 
 
 def load_column_map(path: str | Path) -> dict[str, str]:
-    """A mapping file ``columns: {ERP列名: field}``; every field must be one guard reads."""
+    """A mapping file ``columns: {ERP列名: field}`` and/or ``categories: {平台类目: guard类目}``.
+
+    Every field must be one guard reads and every category one of guard's; a platform category is
+    matched whole (an id such as 50010788) or by any level of a path (美妆>面部护肤>面霜)."""
     file = Path(path)
     try:
         doc = load_user_yaml(_decode(_read_bytes(file), str(file)))
     except (yaml.YAMLError, ValueError) as exc:
         raise InputFileError(f"{file}: malformed YAML: {exc}") from None
-    columns = doc.get("columns") if isinstance(doc, dict) else None
-    if not isinstance(columns, dict) or not columns:
-        raise InputFileError(f"{file}: expected `columns:` mapping each of your column headers to a field")
+    columns = doc.get("columns", {}) if isinstance(doc, dict) else None
+    categories = doc.get("categories", {}) if isinstance(doc, dict) else None
+    if not isinstance(columns, dict) or not isinstance(categories, dict) or not (columns or categories):
+        raise InputFileError(f"{file}: expected `columns:` mapping each of your column headers to a field, "
+                             "and/or `categories:` mapping each platform category to one of guard's")
     known = set(column_aliases()["headers"])
     mapping: dict[str, str] = {}
     for header, field_name in columns.items():
         if str(field_name) not in known:
             raise InputFileError(f"{file}: column {header!r}: unknown field {field_name!r}; known: {', '.join(sorted(known))}")
         mapping[str(header)] = str(field_name)
-    return mapping
+    by_category: dict[str, str] = {}
+    for platform_category, category in categories.items():
+        try:
+            by_category[str(platform_category).strip()] = taxonomy().category(str(category).strip()).id
+        except ValueError as exc:
+            raise InputFileError(f"{file}: categories: {platform_category!r}: {exc}") from None
+    return ColumnMap(mapping, by_category)
 
 
 _UNIT = re.compile(r"\s*[（(【\[][^）)】\]]*[）)】\]]\s*$")  # 价格（元）, 库存(件), 售价【元】
@@ -172,7 +194,7 @@ def _canonical_header(label: str, headers: dict[str, str]) -> str | None:
 _MONEY_FIELDS = frozenset({"price", "price2", "reference_price", "discount", "threshold", "top_prize", "room_price"})
 _ID_FIELDS = frozenset({"id", "merchant", "product"})
 HEADER_SEARCH_ROWS = 10  # a title or notes row may stand above the header row
-_SKU_FIELDS = ("sku_id", "sku_spec", "sku_price", "sku_stock")
+_SKU_FIELDS = ("sku_id", "sku_spec", "sku_price", "sku_stock", "sku_reference_price")
 
 
 def _spreadsheet_number(key: str, value: Any, rounded: list[str]) -> Any:
@@ -262,7 +284,14 @@ def _tabular_records(rows: Iterator[tuple[int, list[Any]]], name: str, sheet: st
             break
     if not head:
         return
-    found = _find_header(head, headers)
+    profile, found = None, None
+    for index, (_, row) in enumerate(head):  # a back end's own header row wins over a row of API names above it
+        profile = detect(str(cell).strip() for cell in row if cell is not None)
+        if profile is not None:
+            found, headers = index, _header_map(columns_map, profile)
+            break
+    if profile is None:
+        found = _find_header(head, headers)
     if found is None:
         yield InputProblem(name, f"{prefix}row {head[0][0]}", "$", "no header row: none of the first rows names two known "
                            "columns (商品ID, 商品名称, 类目, 价格 …)",
@@ -271,12 +300,21 @@ def _tabular_records(rows: Iterator[tuple[int, list[Any]]], name: str, sheet: st
     header_number, header_row = head[found]
     columns: list[str | None] = []
     ignored: list[str] = []
-    for cell in header_row:
+    in_fen: set[int] = set()
+    for index, cell in enumerate(header_row):
         label = str(cell).strip() if cell is not None else ""
         column = _canonical_header(label, headers) if label else None
         if label and column is None:
             ignored.append(label)
+        if profile is not None and label in profile.fen:
+            in_fen.add(index)
         columns.append(column)
+    order = list(range(len(columns)))
+    if profile is not None:
+        yield _profile_notice(name, f"{prefix}row {header_number}", profile)
+        ranks = {label: rank for rank, label in enumerate(profile.headers)}  # the profile's order for one field
+        order.sort(key=lambda i: ranks.get(str(header_row[i]).strip() if header_row[i] is not None else "", -1))
+    categories = getattr(columns_map, "categories", None)
     if "price" in columns and columns.count("price") > 1:
         columns = _split_price_columns(header_row, columns)
     labels = _reference_first({column: str(cell).strip() for cell, column in zip(header_row, columns) if column})
@@ -290,10 +328,22 @@ def _tabular_records(rows: Iterator[tuple[int, list[Any]]], name: str, sheet: st
     pending: RawRecord | None = None  # an SPU whose SKU rows may continue on the next row
     for number, row in itertools.chain(head[found + 1:], rows):
         record: dict[str, Any] = {}
-        for column, value in zip(columns, row):
+        for index in order:
+            column, value = columns[index], row[index] if index < len(row) else None
             if column is None or value is None or (isinstance(value, str) and not value.strip()):
                 continue
+            if profile is not None and column in record:
+                continue  # the profile names its columns for one field in order: the first filled one wins
+            if index in in_fen:
+                value = fen_to_yuan(value)
             record[column] = _cell_value(column, _spreadsheet_number(column, value, rounded))
+        if profile is not None and record:
+            for key, default in profile.defaults.items():
+                record.setdefault(key, default)
+            if "reference_price" in record and "sku_price" in record:  # a SKU's 划线价: settled over the SPU's SKUs
+                record["sku_reference_price"] = record.pop("reference_price")
+        if categories and "category" in record:
+            record["category"] = resolve_category(record["category"], categories)
         if "reference_price" in record:  # 原价 beside 售价: the product shows a discount
             record.setdefault("price_type", "discount")
             record["price2"] = record.pop("price", None)
@@ -308,7 +358,7 @@ def _tabular_records(rows: Iterator[tuple[int, list[Any]]], name: str, sheet: st
             pending.data["skus"].append(sku)  # another SKU row of the same SPU
             continue
         if pending is not None:
-            yield pending
+            yield _settled(pending)
             pending = None
         cells = {field_name: f"{letter}{number}" for field_name, letter in letters.items()} if letters else None
         item = RawRecord("product", record, name, f"{prefix}row {number}", labels, cells)
@@ -318,11 +368,18 @@ def _tabular_records(rows: Iterator[tuple[int, list[Any]]], name: str, sheet: st
         else:
             yield item
     if pending is not None:
-        yield pending
+        yield _settled(pending)
     if rounded:
         yield InputProblem(name, "file", "$", f"{len(rounded)} amounts stored with spreadsheet float noise were read "
                            "to the fen, as the spreadsheet shows them", warning=True,
                            message_zh=f"{len(rounded)} 个金额带有表格浮点误差，已按表格显示值取到分")
+
+
+def _settled(spu: RawRecord) -> RawRecord:
+    """An SPU once all its SKU rows are read: a 划线价 its SKUs share becomes the product's discount display."""
+    if any("reference_price" in sku for sku in spu.data["skus"]):
+        reference_from_skus(spu.data)
+    return spu
 
 
 def _reference_first(by_field: dict[str, str]) -> dict[str, str]:
@@ -343,10 +400,16 @@ def _split_price_columns(header_row: list[Any], columns: list[str | None]) -> li
     return result
 
 
+def _delimiter(text: str) -> str:
+    """Comma, or tab for "Unicode text" and data-package exports: whichever the first lines use more."""
+    head = "\n".join(text.splitlines()[:HEADER_SEARCH_ROWS])
+    return "\t" if head.count("\t") > head.count(",") else ","
+
+
 def read_csv(path: Path, columns_map: Mapping[str, str] | None = None) -> Iterator[ReadItem]:
     text = _decode(_read_bytes(path), str(path))
     try:
-        rows = list(csv.reader(io.StringIO(text)))
+        rows = list(csv.reader(io.StringIO(text), delimiter=_delimiter(text)))
     except csv.Error as exc:
         raise InputFileError(f"{path}: malformed CSV: {exc}") from None
     yield from _tabular_records(((i, list(r)) for i, r in enumerate(rows, start=1)), str(path), None, columns_map)
@@ -406,5 +469,37 @@ def read_file(path: str | Path, columns_map: Mapping[str, str] | None = None) ->
         raise InputFileError(f"{file}: no such file")
     if reader in (read_csv, read_xlsx):
         return reader(file, columns_map)  # type: ignore[call-arg]
-    return reader(file)
+    return _json_profiles(reader(file), str(file), getattr(columns_map, "categories", None))
+
+
+def _json_profiles(items: Iterator[ReadItem], name: str, categories: Mapping[str, str] | None) -> Iterator[ReadItem]:
+    """JSON, JSON-lines and YAML product records in a back end's own shape (a profile) read as guard's.
+
+    Each profile found is said once per file, with the keys it left unused."""
+    found: dict[str, Profile] = {}
+    unused: dict[str, None] = {}
+    for item in items:
+        if isinstance(item, RawRecord) and item.kind == "product" and isinstance(item.data, dict):
+            profile = detect_record(item.data)
+            data = item.data
+            if profile is not None:
+                found.setdefault(profile.key, profile)
+                data, left = adapt_record(item.data, profile)
+                unused.update(dict.fromkeys(left))
+            if categories and "category" in data:
+                data = {**data, "category": resolve_category(data["category"], categories)}
+            if data is not item.data:
+                item = RawRecord(item.kind, data, item.file, item.location, item.labels, item.cells)
+        yield item
+    for profile in found.values():
+        yield _profile_notice(name, "file", profile)
+    if unused:
+        keys = "、".join(unused)
+        yield InputProblem(name, "file", "$", f"fields ignored (not used by any rule): {keys}", warning=True,
+                           message_zh=f"以下字段未被任何规则使用，已忽略：{keys}")
+
+
+def _profile_notice(name: str, where: str, profile: Profile) -> InputProblem:
+    return InputProblem(name, where, "$", f"read as {profile.en} ({profile.source})", warning=True,
+                        message_zh=f"按「{profile.zh}」格式读取（依据：{profile.source}）")
 
