@@ -10,6 +10,7 @@ from typing import Any
 
 from guard.errors import InputProblem
 from guard.facts import Subject
+from guard.rules.english import section_en
 from guard.rules.loader import FROM_TERM, Rule, RuleSet
 
 
@@ -202,10 +203,12 @@ class FindingBuilder:
     def sources(self, rule: Rule) -> tuple[SourceRef, ...]:
         refs = self._sources.get(rule.id)
         if refs is None:
+            english = self.lang == "en"
             refs = tuple(
-                SourceRef(c.source, self.ruleset.sources[c.source].title, c.section, c.confidence,
-                          self.ruleset.sources[c.source].url)
+                SourceRef(c.source, (source.title_en or source.title) if english else source.title,
+                          section_en(c.section) if english else c.section, c.confidence, source.url)
                 for c in rule.cite
+                for source in (self.ruleset.sources[c.source],)
             )
             self._sources[rule.id] = refs
         return refs

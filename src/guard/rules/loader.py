@@ -37,6 +37,7 @@ class Source:
     kind: str
     url: str | None = None
     note: str | None = None
+    title_en: str | None = None  # the title as an English reader finds the document
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,9 +120,9 @@ def load_sources(path: Path) -> dict[str, Source]:
     raw = _read_mapping(path)
     sources = {}
     for key, spec in raw.items():
-        if not isinstance(spec, dict) or "title" not in spec or "kind" not in spec:
-            raise RuleFileError(str(path), f"source {key} needs a title and a kind")
-        sources[key] = Source(key, spec["title"], spec["kind"], spec.get("url"), spec.get("note"))
+        if not isinstance(spec, dict) or not {"title", "title_en", "kind"} <= set(spec):
+            raise RuleFileError(str(path), f"source {key} needs a title, a title_en and a kind")
+        sources[key] = Source(key, spec["title"], spec["kind"], spec.get("url"), spec.get("note"), spec["title_en"])
     return sources
 
 
