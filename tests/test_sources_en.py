@@ -54,3 +54,14 @@ def test_a_source_without_an_english_title_is_a_rule_file_error(tmp_path: Path) 
                     encoding="utf-8")
     with pytest.raises(RuleFileError, match="title_en"):
         load_sources(path)
+
+
+def test_rules_show_names_sources_in_the_language_asked(capsys: pytest.CaptureFixture[str]) -> None:
+    from guard.cli import main
+
+    assert main(["rules", "show", "ROOM-002", "--lang", "en"]) == 0
+    [english] = [line for line in capsys.readouterr().out.splitlines() if line.strip().startswith("source:")]
+    assert not CJK.search(english) and "seed section 3" in english
+    assert main(["rules", "show", "ROOM-002"]) == 0
+    [chinese] = [line for line in capsys.readouterr().out.splitlines() if line.strip().startswith("source:")]
+    assert "三、直播间商品关联操作" in chinese

@@ -408,9 +408,10 @@ def _run_rules(args: argparse.Namespace) -> int:
             if params:
                 print(f"  params ({platform}): {params}")
         print(f"  message: {getattr(rule.message, args.lang)}\n  fix: {getattr(rule.fix, args.lang)}")
-        for cite in rule.cite:
-            source = ruleset.sources[cite.source]
-            print(f"  source: {source.title} {cite.section or ''} [confidence {cite.confidence}]")
+        from guard.findings import FindingBuilder
+
+        for ref in FindingBuilder(ruleset, args.lang).sources(rule):
+            print(f"  source: {ref.title} {ref.section or ''} [confidence {ref.confidence}]")
         if rule.low_confidence:
             print("  note: rests on a low-confidence source; a configurable default, not law")
         if rule.spec.note:
