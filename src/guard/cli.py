@@ -78,6 +78,11 @@ def _parser() -> argparse.ArgumentParser:
     lint.add_argument("--config", metavar="FILE")
     lint.add_argument("--follow", action="store_true",
                       help="read caption lines from stdin and print one JSON finding per line as each line arrives")
+    lint.add_argument("--catalog", nargs="+", metavar="FILE",
+                      help="also check what the host says (price, 原价, discount, stock, time limits, gifts) against "
+                           "these catalog files; bind speech to a product with 【P1】 or 【1号链接】 at a line's start")
+    lint.add_argument("--columns", metavar="FILE", help="with --catalog: YAML `columns:`/`categories:` for your export")
+    lint.add_argument("--now", metavar="ISO-TIME", help="with --catalog: the time prices and promotions are taken at")
 
     monitor = sub.add_parser("monitor", help="enforce order and live-room deadlines over event streams")
     monitor_sub = monitor.add_subparsers(dest="monitor_command", required=True)
@@ -155,15 +160,22 @@ def _write_output(path: str | None, data: bytes) -> None:
         raise InputFileError(f"{path}: cannot write: {exc.strerror or exc}") from exc
 
 
+def _parse_now(text: str) -> datetime:
+    """``--now``: an ISO time, China time when it names no zone."""
+    try:
+        now = datetime.fromisoformat(text)
+    except ValueError:
+        raise InputFileError(f"--now {text!r}: not an ISO time such as 2026-11-26T20:00:00+08:00") from None
+    return now if now.tzinfo is not None else now.replace(tzinfo=CHINA_TZ)
+
+
 def _run_check(args: argparse.Namespace) -> int:
     if args.format == "xlsx" and not args.output:
         print("guard: --format xlsx writes a workbook: give --output FILE.xlsx", file=sys.stderr)
         return 2
     ruleset = load_rules(config=args.config).select(_split(args.select), _split(args.ignore))
     engine = make_engine(ruleset, args.engine)
-    now = datetime.fromisoformat(args.now) if args.now else datetime.now(CHINA_TZ)
-    if now.tzinfo is None:
-        now = now.replace(tzinfo=CHINA_TZ)
+    now = _parse_now(args.now) if args.now else datetime.now(CHINA_TZ)
     with gc_paused():  # read and check without collector passes over the (acyclic) catalog
         columns = load_column_map(args.columns) if args.columns else None
         catalog = load_catalog(args.catalogs, columns)
@@ -194,7 +206,23 @@ def _run_lint(args: argparse.Namespace) -> int:
     from guard.report.json import finding_line
 
     ruleset = load_rules(config=args.config).select(_split(args.select), _split(args.ignore))
-    linter = Linter(rules=ruleset, engine=args.engine, lang=args.lang)
+    catalog = None
+    if args.catalog:
+        from guard.io.catalog import load_catalog
+        from guard.io.readers import load_column_map
+
+        catalog = load_catalog(args.catalog, load_column_map(args.columns) if args.columns else None)
+        for problem in catalog.warnings + catalog.problems:
+            print(("提示" if problem.warning else "错误") + f": {problem.render(args.lang)}" if args.lang == "zh" else
+                  ("notice" if problem.warning else "error") + f": {problem.render(args.lang)}", file=sys.stderr)
+        if not catalog.products:
+            print("guard: --catalog holds no product to check the script against", file=sys.stderr)
+            return 2
+    elif args.now or args.columns:
+        print("guard: --now and --columns go with --catalog", file=sys.stderr)
+        return 2
+    linter = Linter(rules=ruleset, engine=args.engine, lang=args.lang, catalog=catalog,
+                    now=_parse_now(args.now) if args.now else None)
     if args.follow:
         if args.scripts:
             print("guard: --follow reads stdin; give no files", file=sys.stderr)

@@ -179,6 +179,31 @@ _STOCK: dict[str, FactSpec] = {
     "order": _display("order id"),
 }
 
+_SPOKEN_CLAIM: dict[str, FactSpec] = {
+    "platform": _spec(str, "platform"),
+    "claim": _spec(str, "price | reference | discount | cut | scarcity | limited | urgent | deadline | gift | lottery"),
+    "bound": _spec(bool, "a product of the catalog is bound to the claim (a marker or a mention)"),
+    "spoken_fen": _spec(int, "the amount said (price, 原价, cut, prize value), fen"),
+    "spoken_share_bp": _spec(int, "the discount said, as the share paid (五折 = 5000), basis points"),
+    "spoken_count": _spec(int, "the quantity said (只剩10件, 限量500份)"),
+    "charged_fen": _spec(int, "what the bound product is charged now: its price after active promotions, fen"),
+    "catalog_reference_fen": _spec(int, "the 原价 the catalog shows for it now (discount display or promotion), fen"),
+    "reference_ceiling_fen": _spec(int, "lowest transaction price in the 7 days before now, else the last one, fen"),
+    "actual_share_bp": _spec(int, "charged / catalog reference, basis points"),
+    "actual_cut_fen": _spec(int, "catalog reference minus charged, fen"),
+    "share_gap_bp": _spec(int, "how far the spoken discount is from the actual one, basis points"),
+    "cut_gap_fen": _spec(int, "how far the spoken cut (直降/立减) is from the actual one, fen"),
+    "stock": _spec(int, "the bound product's stock"),
+    "offer_active": _spec(bool, "an active promotion cuts the bound product's price"),
+    "claim_holds": _spec(bool, "a spoken time limit: the active offer really ends within it"),
+    "promotion_defined": _spec(bool, "a spoken gift or lottery: an active promotion of that kind covers the product"),
+    "spoken": _display("the claim as said"),
+    "item": _display("the gift or prize as named"),
+    "product": _display("product id"),
+    "ceiling_basis": _display("how the reference ceiling was found"),
+    "offer_ends": _display("when the active offer ends"),
+}
+
 _TEXT_HIT: dict[str, FactSpec] = {
     "platform": _spec(str, "platform"),
     "family": _spec(str, "absolute | medical | unverifiable | inducement | diversion | disclosure | disparagement | guarantee | counterfeit"),
@@ -213,6 +238,7 @@ def schemas() -> dict[str, dict[str, FactSpec]]:
         "order_sla": _ORDER_SLA,
         "price_change": _PRICE_CHANGE,
         "stock": _STOCK,
+        "spoken_claim": _SPOKEN_CLAIM,
     }
 
 

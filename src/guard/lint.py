@@ -8,16 +8,22 @@ rules decide tier and penalty from family, category, platform and exemption.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from guard.engine import Engine, make_engine
 from guard.errors import InputFileError
 from guard.facts import Subject
 from guard.findings import Finding, FindingBuilder, Report, Summary
+from guard.io.catalog import Catalog
+from guard.model import CHINA_TZ
 from guard.rules.loader import RuleSet, default_rules
 from guard.taxonomy import taxonomy
 from guard.text.matcher import Hit, Matcher, bundled_matcher
+
+if TYPE_CHECKING:
+    from guard.claims.consistency import ScriptChecker
 
 
 def text_subjects(
@@ -107,13 +113,31 @@ def _check_category(category: str | None) -> str | None:
 
 
 class Linter:
-    """Lints texts with one rule set and engine; reusable and cheap per call."""
+    """Lints texts with one rule set and engine; reusable and cheap per call.
 
-    def __init__(self, *, rules: RuleSet | None = None, engine: Engine | str | None = None, lang: str = "zh") -> None:
+    With a ``catalog``, what the host says about price, discount, stock, time limits, gifts and
+    lotteries is also checked against the products it binds to, at ``now`` (default: now). The
+    binding carries from line to line, so one Linter follows one script or caption stream.
+    """
+
+    def __init__(self, *, rules: RuleSet | None = None, engine: Engine | str | None = None, lang: str = "zh",
+                 catalog: Catalog | None = None, now: datetime | None = None) -> None:
         self.ruleset = rules if rules is not None else default_rules()
         self.engine = engine if isinstance(engine, Engine) else make_engine(self.ruleset, engine)
         self.builder = FindingBuilder(self.ruleset, lang)
         self.matcher = bundled_matcher()
+        self.script: ScriptChecker | None = None
+        if catalog is not None:
+            from guard.claims.consistency import ScriptChecker  # only a catalog cross-check needs it
+
+            self.script = ScriptChecker(catalog, now if now is not None else datetime.now(CHINA_TZ))
+
+    def _claims(self, text: str, *, number: int, offset: int, platform: str, file: str | None,
+                path: str) -> list[Subject]:
+        if self.script is None:
+            return []
+        return list(self.script.subjects(text, number=number, offset=offset, platform=platform, file=file,
+                                         key=f"{file or 'text'}:{number}", path=path))
 
     def findings(self, subjects: Iterable[Subject]) -> list[Finding]:
         found = []
@@ -124,11 +148,16 @@ class Linter:
 
     def line(self, text: str, number: int, *, category: str | None = None, platform: str = "wechat",
              file: str | None = None, offset: int = 0) -> list[Finding]:
-        """Findings for one line of a script or one caption line."""
-        return self.findings(text_subjects(
+        """Findings for one line of a script or one caption line (and its claims, with a catalog)."""
+        found = self.findings(text_subjects(
             text, platform=platform, category=_check_category(category), path=f"line {number}",
             key=f"{file or 'text'}:{number}", file=file, matcher=self.matcher, line=number, offset=offset,
         ))
+        if self.script is not None:
+            found.extend(self.findings(self._claims(text, number=number, offset=offset, platform=platform, file=file,
+                                                    path=f"line {number}")))
+            found.sort(key=lambda f: f.start if f.start is not None else -1)
+        return found
 
     def text(self, text: str, *, category: str | None = None, platform: str = "wechat",
              file: str | None = None) -> Report:
@@ -137,6 +166,13 @@ class Linter:
             text, platform=platform, category=_check_category(category), path="$", key=file or "text",
             file=file, matcher=self.matcher,
         ))
+        if self.script is not None:
+            offset = 0
+            for number, line in enumerate(text.split("\n"), start=1):
+                findings.extend(self.findings(self._claims(line, number=number, offset=offset, platform=platform,
+                                                           file=file, path="$")))
+                offset += len(line) + 1
+            findings.sort(key=lambda f: f.start if f.start is not None else -1)
         count = text.count("\n") + (0 if text.endswith("\n") or not text else 1)
         summary = Summary(read=count, checked=count, rejected=0, by_kind={"line": count})
         return Report(tuple(findings), (), summary, self.engine.name)

@@ -200,6 +200,7 @@ class Product(_Model):
     category: CategoryId
     name: str = Field(min_length=1)
     description: str = ""
+    aliases: tuple[str, ...] = ()  # what the host calls it on air (口播名): binds spoken claims to it
     price_type: Annotated[Literal["fixed", "range", "discount"], _alias("price_type")] = "fixed"
     price: Annotated[Fen, Field(gt=0)]  # a listed price of 0 is no price (the live goods API refuses it, 300003)
     price2: Annotated[Fen, Field(gt=0)] | None = None

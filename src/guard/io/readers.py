@@ -30,7 +30,7 @@ from guard.taxonomy import taxonomy
 KINDS = ("merchant", "product", "promotion", "live_room")
 _DOC_KEYS = {"merchant": "merchant", "merchants": "merchant", "products": "product", "product": "product",
              "promotions": "promotion", "live_rooms": "live_room", "rooms": "live_room"}
-_LIST_FIELDS = ("channels", "head_images", "mini_program_categories", "authorized_categories", "quick_bar", "products")
+_LIST_FIELDS = ("channels", "aliases", "head_images", "mini_program_categories", "authorized_categories", "quick_bar", "products")
 
 
 @dataclass(frozen=True, slots=True)

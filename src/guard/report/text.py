@@ -15,7 +15,8 @@ _LABELS = {
 def location(finding: Finding) -> str:
     """file:line:column for script text, file:path[:line:column] for catalog fields."""
     where = finding.file or "<input>"
-    if finding.line is not None and finding.product is None:
+    script = finding.path == "$" or (finding.path.startswith("line ") and finding.path[5:].isdigit())
+    if finding.line is not None and (finding.product is None or script):  # a script's claims name their product too
         return f"{where}:{finding.line}:{finding.column}"
     if finding.line is not None:
         return f"{where}:{finding.path}:{finding.line}:{finding.column}"

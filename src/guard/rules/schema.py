@@ -8,11 +8,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 TOPICS = (
     "permission", "qualification", "listing", "room", "promotion", "pricing",
-    "inventory", "order", "content", "retention", "metrics",
+    "inventory", "order", "content", "retention", "metrics", "script",
 )
 TIERS = ("severe", "general", "minor", "info")
 PLATFORMS = ("wechat", "douyin", "taobao")
-KINDS = ("product", "promotion", "room", "room_product", "text_hit", "order_sla", "price_change", "stock")
+KINDS = ("product", "promotion", "room", "room_product", "text_hit", "order_sla", "price_change", "stock", "spoken_claim")
 ACTIONS = ("close_order", "manual_review")
 
 Scalar = int | str | bool
