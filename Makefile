@@ -32,6 +32,9 @@ demo: $(STAMP)
 	@echo "== guard lint: the example host script, as said on Douyin for a cosmetics product"
 	$(BIN)/guard lint examples/live_script.txt --platform douyin --category cosmetics; \
 	  status=$$?; [ $$status -le 1 ] || exit $$status
+	@echo "== guard lint --catalog: what the host says against what the live room sells (examples/live-room)"
+	$(BIN)/guard lint examples/live-room/script.txt --catalog examples/live-room/catalog.json \
+	  --now 2026-11-26T20:00:00+08:00 --category cosmetics --select SCRIPT; status=$$?; [ $$status -le 1 ] || exit $$status
 	@echo "== guard monitor: the example order and live-room events (one line is deliberately invalid)"
 	rm -f $(VENV)/demo-monitor.db*
 	$(BIN)/guard monitor replay examples/events.jsonl --db $(VENV)/demo-monitor.db --format text \
@@ -48,6 +51,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_check.py
 	$(BIN)/python bench/bench_lint.py
 	$(BIN)/python bench/bench_monitor.py
+	$(BIN)/python bench/bench_claims.py
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .hypothesis

@@ -202,6 +202,7 @@ _SPOKEN_CLAIM: dict[str, FactSpec] = {
     "product": _display("product id"),
     "ceiling_basis": _display("how the reference ceiling was found"),
     "offer_ends": _display("when the active offer ends"),
+    "offer_ends_en": _display("the same, in English"),
 }
 
 _TEXT_HIT: dict[str, FactSpec] = {

@@ -156,7 +156,11 @@ def claim_facts(claim: Claim, offer: Offer | None, now: datetime, platform: str)
         facts["stock"] = product.stock
     if claim.kind == "deadline":
         facts["offer_active"] = offer.cutting
-        facts["offer_ends"] = offer.ends_at.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M") if offer.ends_at else "无截止时间"
+        if offer.ends_at is not None:
+            facts["offer_ends"] = facts["offer_ends_en"] = offer.ends_at.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M")
+        else:
+            facts["offer_ends"] = "（没有限时优惠）" if not offer.cutting else "（不设截止时间）"
+            facts["offer_ends_en"] = "(no time-limited offer)" if not offer.cutting else "(no end time)"
         if claim.deadline == "tonight":
             limit = _end_of_day(now)
         elif claim.deadline == "tomorrow_price_back":
