@@ -203,3 +203,11 @@ def test_the_command_checks_a_script_against_a_catalog(tmp_path: Path, capsys: p
     assert main(["lint", str(script), "--now", "2026-11-26T20:00:00+08:00"]) == 2  # --now needs --catalog
     assert main([*args[:-1], "tomorrow"]) == 2
     assert "not an ISO time" in capsys.readouterr().err
+
+
+def test_an_event_line_switches_the_product_in_a_caption_stream(catalog: Catalog) -> None:
+    linter = Linter(catalog=catalog, now=NOW)
+    linter.line('{"product": "P2", "at": "2026-11-26T20:00:00+08:00"}', 1)
+    assert [f.rule for f in linter.line("到手价99", 2) if f.rule.startswith("SCRIPT")] == ["SCRIPT-002"]  # P2: 49
+    linter.line('{"product": "P404"}', 3)
+    assert [f.rule for f in linter.line("到手价99", 4) if f.rule.startswith("SCRIPT")] == ["SCRIPT-009"]

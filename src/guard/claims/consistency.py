@@ -9,6 +9,7 @@ so the script rules decide on both engines.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -93,7 +94,14 @@ class Binder:
         self.unknown_marker: str | None = None
 
     def line(self, text: str) -> tuple[str | None, str]:
-        """The product this line's claims bind to, and how ("marker", "mention" or "none")."""
+        """The product this line's claims bind to, and how ("marker", "mention" or "none").
+
+        A caption stream may also switch the product by an event line, ``{"product": "P1"}``
+        (what a live console sends when the host puts up another link)."""
+        event = _product_event(text)
+        if event is not None:
+            self.current, self.by_marker = (event if event in self.products else None), True
+            return self.current, "marker" if self.current else "none"
         marker = _MARKER.match(text)
         if marker:
             ref = marker.group("ref")
@@ -119,6 +127,18 @@ class Binder:
                 found |= pids
                 rest = rest.replace(name, "\0")
         return found
+
+
+def _product_event(text: str) -> str | None:
+    stripped = text.strip()
+    if not (stripped.startswith("{") and stripped.endswith("}") and '"product"' in stripped):
+        return None
+    try:
+        event = json.loads(stripped)
+    except ValueError:
+        return None
+    product = event.get("product") if isinstance(event, dict) else None
+    return str(product) if isinstance(product, (str, int)) and not isinstance(product, bool) else None
 
 
 def _end_of_day(now: datetime, days: int = 0) -> datetime:
