@@ -40,6 +40,11 @@ demo: $(STAMP)
 	$(BIN)/guard monitor replay examples/events.jsonl --db $(VENV)/demo-monitor.db --format text \
 	  --until 2026-11-28T00:00:00+08:00; status=$$?; [ $$status -le 2 ] || exit $$status
 	$(BIN)/guard audit verify --db $(VENV)/demo-monitor.db
+	@echo "== guard report: the post-live report (two earlier lives first, so complaints have a history)"
+	$(BIN)/guard report --db $(VENV)/demo-monitor.db --metrics examples/metrics/LR-20261119.csv --room LR-20261119 --format json >/dev/null
+	$(BIN)/guard report --db $(VENV)/demo-monitor.db --metrics examples/metrics/LR-20261122.csv --room LR-20261122 --format json >/dev/null
+	$(BIN)/guard report --db $(VENV)/demo-monitor.db --metrics examples/metrics/LR-20261126.xlsx --format text
+	$(BIN)/guard report --db $(VENV)/demo-monitor.db --metrics examples/metrics/LR-20261126.xlsx --output $(VENV)/demo-report.html
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

@@ -121,6 +121,17 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--config", metavar="FILE")
     serve.add_argument("--max-body", type=int, default=10 * 1024 * 1024, metavar="BYTES")
 
+    report = sub.add_parser("report", help="the post-live report: metrics and the monitor's database in, advice out")
+    report.add_argument("--db", required=True, metavar="FILE", help="the monitor's database of the live")
+    report.add_argument("--metrics", required=True, metavar="FILE",
+                        help="the platform's metrics export (CSV, XLSX or JSON; per-minute and per-SKU rows)")
+    report.add_argument("--room", metavar="ID", help="the live room (default: the first room in the database)")
+    report.add_argument("--format", choices=("html", "json", "text"), default="html")
+    report.add_argument("--output", metavar="FILE", help="write here instead of stdout")
+    report.add_argument("--lang", choices=("zh", "en"), default="zh")
+    report.add_argument("--engine", choices=ENGINES)
+    report.add_argument("--config", metavar="FILE")
+
     rules = sub.add_parser("rules", help="list, explain and test the rules")
     rules_sub = rules.add_subparsers(dest="rules_command", required=True)
     listing = rules_sub.add_parser("list", help="one line per rule")
@@ -463,6 +474,30 @@ def _run_rules(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
+def _run_report(args: argparse.Namespace) -> int:
+    import json
+
+    from guard.postlive.html import render_html, render_text
+    from guard.postlive.report import build_report
+
+    ruleset = load_rules(config=args.config)
+    report = build_report(args.db, args.metrics, ruleset=ruleset, engine=make_engine(ruleset, args.engine),
+                          lang=args.lang, room=args.room)
+    if args.format == "html":
+        text = render_html(report, args.lang)
+    elif args.format == "json":
+        text = json.dumps(report.to_dict(), ensure_ascii=False, indent=2) + "\n"
+    else:
+        text = render_text(report, args.lang)
+    _write_output(args.output, text.encode("utf-8", "backslashreplace"))
+    for problem in report.problems:
+        print(f"{'错误' if args.lang == 'zh' else 'error'}: {problem}", file=sys.stderr)
+    if args.output:
+        print(f"guard: {'复盘报告已写入' if args.lang == 'zh' else 'report written to'} {args.output}"
+              f"（{len(report.advice)} {'条建议' if args.lang == 'zh' else 'advice'}）", file=sys.stderr)
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``guard`` command; returns the exit code."""
     parser = _parser()
@@ -481,6 +516,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run_audit(args)
         if args.command == "serve":
             return _run_serve(args)
+        if args.command == "report":
+            return _run_report(args)
         return _run_rules(args)
     except (GuardError, ValueError) as exc:
         print(f"guard: {exc}", file=sys.stderr)

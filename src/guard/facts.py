@@ -205,6 +205,28 @@ _SPOKEN_CLAIM: dict[str, FactSpec] = {
     "offer_ends_en": _display("the same, in English"),
 }
 
+_LIVE_METRICS: dict[str, FactSpec] = {
+    "platform": _spec(str, "platform of the live"),
+    "viewers": _spec(int, "the live's viewers (UV): people who entered, summed over its minutes"),
+    "orders": _spec(int, "paid orders"),
+    "bounce_rate_bp": _spec(int, "bounces / viewers, basis points"),
+    "conversion_bp": _spec(int, "paid orders / viewers, basis points"),
+    "complaint_rate_bp": _spec(int, "complaints / orders, basis points"),
+    "previous_complaint_rate_bp": _spec(int, "mean complaint rate of the merchant's previous lives in the database"),
+    "previous_lives": _spec(int, "previous lives that mean is taken over"),
+    "live": _display("live (room) id"),
+}
+
+_SKU_METRICS: dict[str, FactSpec] = {
+    "platform": _spec(str, "platform of the live"),
+    "clicks": _spec(int, "product clicks on the SKU"),
+    "sku_conversion_bp": _spec(int, "the SKU's orders / its clicks, basis points"),
+    "live_sku_conversion_bp": _spec(int, "all SKUs' orders / all their clicks, basis points"),
+    "rank_from_bottom": _spec(int, "1 for the lowest-converting SKU of the live"),
+    "sku": _display("SKU or product id"),
+    "sku_name": _display("its name"),
+}
+
 _TEXT_HIT: dict[str, FactSpec] = {
     "platform": _spec(str, "platform"),
     "family": _spec(str, "absolute | medical | unverifiable | inducement | diversion | disclosure | disparagement | guarantee | counterfeit"),
@@ -240,6 +262,8 @@ def schemas() -> dict[str, dict[str, FactSpec]]:
         "price_change": _PRICE_CHANGE,
         "stock": _STOCK,
         "spoken_claim": _SPOKEN_CLAIM,
+        "live_metrics": _LIVE_METRICS,
+        "sku_metrics": _SKU_METRICS,
     }
 
 

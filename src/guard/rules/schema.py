@@ -12,7 +12,7 @@ TOPICS = (
 )
 TIERS = ("severe", "general", "minor", "info")
 PLATFORMS = ("wechat", "douyin", "taobao")
-KINDS = ("product", "promotion", "room", "room_product", "text_hit", "order_sla", "price_change", "stock", "spoken_claim")
+KINDS = ("product", "promotion", "room", "room_product", "text_hit", "order_sla", "price_change", "stock", "spoken_claim", "live_metrics", "sku_metrics")
 ACTIONS = ("close_order", "manual_review")
 
 Scalar = int | str | bool
