@@ -14,7 +14,7 @@ from typing import Any
 
 from guard.postlive.report import LiveReport
 
-WIDTH, BAR = 640, 22
+WIDTH, BAR = 440, 24  # a narrow drawing, scaled up on a laptop and hardly down on a phone
 RED, BLUE, GREY, AMBER = "#c62828", "#1565c0", "#9e9e9e", "#ef6c00"
 
 _TEXT = {
@@ -50,7 +50,7 @@ def _sku_chart(report: LiveReport, t: dict[str, str]) -> str:
     if not skus:
         return f"<p class='empty'>{t['no_skus']}</p>"
     top = max(400, max(s["conversion_bp"] for s in skus) * 6 // 5)
-    label_w, plot_w = 200, WIDTH - 260
+    label_w, plot_w = 130, WIDTH - 190
     height = BAR * len(skus) + 30
     parts = [f"<svg data-chart='sku-conversion' role='img' aria-label='{escape(t['sku_chart'])}' "
              f"viewBox='0 0 {WIDTH} {height}' width='100%'>"]
@@ -58,7 +58,7 @@ def _sku_chart(report: LiveReport, t: dict[str, str]) -> str:
         y = 10 + index * BAR
         width = plot_w * sku["conversion_bp"] // top
         colour = RED if sku["conversion_bp"] < 300 else BLUE
-        label = escape(str(sku["name"] or sku["sku"]))[:24]
+        label = escape(str(sku["name"] or sku["sku"])[:9])
         parts.append(f"<text x='{label_w - 6}' y='{y + 15}' text-anchor='end'>{label}</text>"
                      f"<rect data-sku='{escape(sku['sku'])}' data-value-bp='{sku['conversion_bp']}' x='{label_w}' y='{y}' "
                      f"width='{max(width, 1)}' height='{BAR - 6}' fill='{colour}'/>"
@@ -101,7 +101,7 @@ def _bounce_chart(report: LiveReport, t: dict[str, str]) -> str:
 def _complaint_chart(report: LiveReport, t: dict[str, str]) -> str:
     bars = [(h["live"], h["complaint_rate_bp"], False) for h in report.history if h["complaint_rate_bp"] is not None]
     if report.rates["complaint"] is not None:
-        bars.append((f"{report.live}（{t['this_live']}）", report.rates["complaint"], True))
+        bars.append((report.live, report.rates["complaint"], True))
     if len(bars) < 2:  # nothing to compare with: say so, and the rate is in the tiles above
         return f"<p class='empty'>{t['no_history']}</p>"
     top = max(100, max(bp for _, bp, _ in bars) * 6 // 5)
@@ -116,9 +116,16 @@ def _complaint_chart(report: LiveReport, t: dict[str, str]) -> str:
                      f"x='{x:.1f}' y='{height - bottom - bar_h:.1f}' width='{slot * 0.6:.1f}' height='{max(bar_h, 1):.1f}' "
                      f"fill='{AMBER if current else GREY}'/>"
                      f"<text x='{x + slot * 0.3:.1f}' y='{height - bottom - bar_h - 4:.1f}' text-anchor='middle'>{_pct(bp)}</text>"
-                     f"<text x='{x + slot * 0.3:.1f}' y='{height - bottom + 16}' text-anchor='middle'>{escape(live)[:18]}</text>")
+                     f"<text x='{x + slot * 0.3:.1f}' y='{height - bottom + 16}' text-anchor='middle'>{escape(live[-8:])}</text>"
+                     + (f"<text x='{x + slot * 0.3:.1f}' y='{height - bottom + 32}' text-anchor='middle'>{t['this_live']}</text>"
+                        if current else ""))
     parts.append("</svg>")
     return "".join(parts)
+
+
+def _order(breach: dict[str, Any]) -> str:
+    """order:DD1002/oversold_refund → DD1002"""
+    return str(breach.get("subject") or "").removeprefix("order:").split("/", 1)[0]
 
 
 def _sla_chart(report: LiveReport, t: dict[str, str]) -> str:
@@ -137,8 +144,8 @@ def _sla_chart(report: LiveReport, t: dict[str, str]) -> str:
     for index, (breach, at) in enumerate(zip(report.sla, times)):
         x = left + (WIDTH - left - right) * (at - start).total_seconds() / span
         parts.append(f"<circle data-rule='{escape(breach['rule'])}' data-at='{escape(breach['at'])}' cx='{x:.1f}' cy='30' r='5' "
-                     f"fill='{RED}'/><text x='{left}' y='{52 + 18 * index}'>{at.strftime('%H:%M')} {escape(breach['rule'])} "
-                     f"{escape(str(breach.get('subject') or ''))}</text>")
+                     f"fill='{RED}'/><text x='{left}' y='{52 + 18 * index}'>{at.strftime('%m-%d %H:%M')} {escape(breach['rule'])} "
+                     f"{escape(_order(breach))}</text>")
     parts.append("</svg>")
     return "".join(parts)
 
@@ -162,7 +169,7 @@ def render_html(report: LiveReport, lang: str = "zh") -> str:
 <title>{t['title']} · {escape(report.live)}</title>
 <style>
 body{{font-family:-apple-system,"PingFang SC","Noto Sans CJK SC","Microsoft YaHei",sans-serif;margin:0 auto;max-width:720px;padding:16px;color:#212121}}
-h1{{font-size:1.4em}} h2{{font-size:1.1em;margin-top:1.6em}} svg text{{font-size:12px;fill:#424242}}
+h1{{font-size:1.4em}} h2{{font-size:1.1em;margin-top:1.6em}} svg{{max-width:560px;display:block}} svg text{{font-size:13px;fill:#424242}}
 .tiles{{display:flex;flex-wrap:wrap;gap:8px}} .tile{{flex:1 1 120px;border:1px solid #e0e0e0;border-radius:6px;padding:8px}}
 .tile b{{display:block;font-size:1.3em}} li{{margin:.5em 0}} .fix{{color:#616161}} .empty{{color:#757575}}
 table{{border-collapse:collapse;width:100%}} td,th{{border-bottom:1px solid #eee;padding:4px;text-align:left}}
