@@ -9,7 +9,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench rules-test clean
+.PHONY: demo test bench rules-test clean browser
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "guard needs Python 3.11 or newer" >&2; exit 2; }
@@ -46,7 +46,19 @@ demo: $(STAMP)
 	$(BIN)/guard report --db $(VENV)/demo-monitor.db --metrics examples/metrics/LR-20261126.xlsx --format text
 	$(BIN)/guard report --db $(VENV)/demo-monitor.db --metrics examples/metrics/LR-20261126.xlsx --output $(VENV)/demo-report.html
 
-test: $(STAMP)
+# The browser tests drive Debian's chromium through chromium-driver: installed here when missing and
+# possible (root with apt-get); otherwise those tests are skipped and say why.
+browser:
+	@if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing chromium, chromium-driver and CJK fonts for the browser tests"; \
+	    (apt-get install -y -qq chromium chromium-driver fonts-noto-cjk >/dev/null 2>&1 || \
+	     (apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq chromium chromium-driver fonts-noto-cjk >/dev/null 2>&1)) || \
+	      echo "could not install chromium: the browser tests will be skipped"; \
+	  else echo "no chromium/chromedriver and no apt-get as root: the browser tests will be skipped"; fi; \
+	fi
+
+test: $(STAMP) browser
 	$(BIN)/python -m pytest -q
 
 rules-test: $(STAMP)

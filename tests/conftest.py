@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+import os
+import shutil
 from collections.abc import Iterator
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 
@@ -35,3 +38,46 @@ def engine(request: pytest.FixtureRequest, ruleset: RuleSet) -> Engine:
     if request.param == "durable" and not durable.available():
         pytest.skip(durable.unavailable_reason())
     return make_engine(ruleset, request.param)
+
+
+# A real browser for tests: Debian's chromium driven through chromium-driver (selenium). `make test`
+# installs both when it can (root with apt); elsewhere the browser tests are skipped and say why.
+# Screenshots go to $GUARD_SCREENSHOTS (default: pytest's temporary directory).
+
+
+def _missing() -> str | None:
+    try:
+        import selenium  # noqa: F401
+    except ImportError:
+        return "selenium is not installed"
+    if not (shutil.which("chromium") or shutil.which("chromium-browser")):
+        return "no chromium on PATH (apt install chromium chromium-driver)"
+    if not shutil.which("chromedriver"):
+        return "no chromedriver on PATH (apt install chromium-driver)"
+    return None
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    reason = _missing()
+    if reason:
+        pytest.skip(f"browser tests skipped: {reason}")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = shutil.which("chromium") or shutil.which("chromium-browser")  # type: ignore[assignment]
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--lang=zh-CN"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+@pytest.fixture()
+def screenshots(tmp_path: Path) -> Path:
+    folder = Path(os.environ.get("GUARD_SCREENSHOTS", tmp_path))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

@@ -9,8 +9,6 @@ import pytest
 
 from guard.cli import main
 
-from browser import browser, screenshots  # noqa: F401  (fixtures)
-
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 
@@ -29,7 +27,7 @@ def page(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.mark.slow
 @pytest.mark.parametrize(("name", "width", "height"), [("laptop", 1280, 900), ("phone", 390, 844)])
-def test_the_report_s_charts_are_drawn_and_fit_the_window(page: Path, browser: Any, screenshots: Path,  # noqa: F811
+def test_the_report_s_charts_are_drawn_and_fit_the_window(page: Path, browser: Any, screenshots: Path,
                                                           name: str, width: int, height: int) -> None:
     browser.set_window_size(width, height)
     browser.get(page.as_uri())
