@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from guard.claims.extract import Claim, extract
-from guard.facts import (PRICE_CUTTING, FactValue, Subject, _stacked_price, reference_ceiling)
+from guard.facts import PRICE_CUTTING, FactValue, Subject, _put, _stacked_price, reference_ceiling
 from guard.io.catalog import Catalog
 from guard.model import CHINA_TZ, Product, Promotion
 
@@ -150,12 +150,9 @@ def claim_facts(claim: Claim, offer: Offer | None, now: datetime, platform: str)
     """Facts of one claim: the spoken value beside the catalog's."""
     facts: dict[str, FactValue] = {"platform": platform, "claim": claim.kind, "bound": offer is not None,
                                    "spoken": claim.text}
-    if claim.amount_fen is not None:
-        facts["spoken_fen"] = claim.amount_fen
-    if claim.share_bp is not None:
-        facts["spoken_share_bp"] = claim.share_bp
-    if claim.count is not None:
-        facts["spoken_count"] = claim.count
+    _put(facts, "spoken_fen", claim.amount_fen)
+    _put(facts, "spoken_share_bp", claim.share_bp)
+    _put(facts, "spoken_count", claim.count)
     if claim.item:
         facts["item"] = claim.item
     if offer is None:
@@ -170,10 +167,8 @@ def claim_facts(claim: Claim, offer: Offer | None, now: datetime, platform: str)
             facts["share_gap_bp"] = abs(claim.share_bp - int(facts["actual_share_bp"]))
         if claim.kind == "cut" and claim.amount_fen is not None:
             facts["cut_gap_fen"] = abs(claim.amount_fen - int(facts["actual_cut_fen"]))
-    if offer.ceiling_fen is not None:
-        facts["reference_ceiling_fen"] = offer.ceiling_fen
-    if product.stock is not None:
-        facts["stock"] = product.stock
+    _put(facts, "reference_ceiling_fen", offer.ceiling_fen)
+    _put(facts, "stock", product.stock)
     if claim.kind == "deadline":
         facts["offer_active"] = offer.cutting
         if offer.ends_at is not None:
