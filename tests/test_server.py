@@ -6,6 +6,7 @@ import json
 import threading
 from collections.abc import Iterator
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -56,14 +57,16 @@ def test_check_returns_the_library_report(client: TestClient) -> None:
     assert {"LIST-007", "CONTENT-001"} <= {f["rule"] for f in body["findings"]}
 
 
-def test_check_passes_platform_merchant_and_lang(client: TestClient) -> None:
-    merchant = {"mode": "self_operated", "mini_program_categories": ["cosmetics"]}
-    request = {"products": [PRODUCT], "merchant": merchant, "platform": "douyin", "lang": "en",
-               "now": "2026-11-26T10:00:00+08:00"}
+def test_check_passes_every_part_of_the_catalog(client: TestClient) -> None:
+    catalog = json.loads((Path(__file__).parents[1] / "examples" / "catalog.json").read_text(encoding="utf-8"))
+    merchant = {"mode": "self_operated", "mini_program_categories": ["apparel", "home"]}
+    request = {**catalog, "merchant": merchant, "platform": "douyin", "lang": "en", "now": "2026-11-26T10:00:00+08:00"}
     status, body = call(client, "/v1/check", request)
-    expected = guard.check([PRODUCT], merchant=merchant, platform="douyin", lang="en",
+    expected = guard.check(catalog["products"], merchant=merchant, promotions=catalog["promotions"],
+                           live_rooms=catalog["live_rooms"], platform="douyin", lang="en",
                            now=datetime.fromisoformat("2026-11-26T10:00:00+08:00"))
     assert (status, body) == (200, json.loads(json.dumps(expected.to_dict(), ensure_ascii=False)))
+    assert {"merchant", "product", "promotion", "live_room"} <= set(body["summary"]["by_kind"])
 
 
 def test_bad_records_are_problems_not_errors(client: TestClient) -> None:
@@ -194,15 +197,17 @@ class FailingService(Service):
         raise self.error
 
 
-@pytest.mark.parametrize(("error", "message"), [
-    (RuntimeError("boom at /srv/secret.py line 3"), "internal error; the server log has the details"),
-    (EngineError("durable lost a fact"), "engine failure: durable lost a fact"),
+@pytest.mark.parametrize(("error", "status", "message"), [
+    (RuntimeError("boom at /srv/secret.py line 3"), 500, "internal error; the server log has the details"),
+    (EngineError("durable lost a fact"), 500, "engine failure: durable lost a fact"),
+    (ValueError("unknown platform 'x'"), 400, "unknown platform 'x'"),
+    (RecursionError("maximum recursion depth exceeded"), 400, "a record is nested too deeply"),
 ])
-def test_failures_are_a_json_500_without_a_traceback(error: Exception, message: str) -> None:
+def test_library_failures_are_json_without_a_traceback(error: Exception, status: int, message: str) -> None:
     app = make_app(FailingService(load_rules(), error))
     with TestClient(app, raise_server_exceptions=False) as client:
         response = client.post("/v1/lint", json={"text": "x"})
-    assert (response.status_code, response.json()) == (500, {"error": message})
+    assert (response.status_code, response.json()) == (status, {"error": message})
 
 
 @pytest.fixture(scope="module")
