@@ -11,11 +11,14 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import given
+from hypothesis import strategies as st
 
 import guard
 from guard.errors import EngineError
 from guard.rules.loader import load_rules
 from guard.server import Service, make_app
+from guard.server.limits import json_bytes
 from guard.server.models import LintRequest
 
 PRODUCT = {"id": "P1", "category": "apparel", "name": "纯棉圆领T恤", "price": "59.00", "cover_width": 900,
@@ -237,3 +240,13 @@ def test_with_a_key_health_and_docs_stay_open(keyed: TestClient) -> None:
     assert keyed.get("/healthz").status_code == 200
     document = keyed.get("/openapi.json").json()
     assert {"HTTPBearer", "APIKeyHeader"} <= set(document["components"]["securitySchemes"])
+
+
+JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+                    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+                    max_leaves=12)
+
+
+@given(st.dictionaries(st.text(), st.lists(JSON, max_size=4) | JSON, max_size=5) | JSON)
+def test_reports_are_encoded_as_json_dumps_would(payload: Any) -> None:
+    assert json_bytes(payload) == json.dumps(payload, ensure_ascii=False).encode("utf-8")

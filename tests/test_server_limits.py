@@ -21,7 +21,7 @@ import pytest
 
 from guard.cli import main
 from guard.rules.loader import load_rules
-from guard.server import Service, ServeError, api_key_for, is_loopback, listen, make_app, server_for
+from guard.server import Service, ServeError, api_key_for, is_loopback, listen, make_app, server_for, settle
 from guard.server.limits import BodyLimit, Refused
 from guard.server.run import BACKLOG
 
@@ -377,3 +377,16 @@ def test_serve_command_starts_and_answers_with_its_key(tmp_path: Path) -> None:
         process.wait(timeout=10)
         if process.stderr:
             process.stderr.close()
+
+
+def test_settle_takes_the_loaded_heap_out_of_collections(service: Service) -> None:
+    import gc
+
+    gc.unfreeze()
+    gc.collect()
+    tracked = len(gc.get_objects())
+    try:
+        settle(service)
+        assert gc.get_freeze_count() >= tracked
+    finally:
+        gc.unfreeze()

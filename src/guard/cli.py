@@ -365,13 +365,14 @@ def _run_audit(args: argparse.Namespace) -> int:
 def _run_serve(args: argparse.Namespace) -> int:
     import logging
 
-    from guard.server import Service, api_key_for, listen, make_app, server_for, url_of
+    from guard.server import Service, api_key_for, listen, make_app, server_for, settle, url_of
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
     api_key = api_key_for(args.host, args.api_key_file, os.environ)
     sock = listen(args.host, args.port)
     try:
         service = Service(load_rules(config=args.config), args.engine)
+        settle(service)
         app = make_app(service, max_body=args.max_body, api_key=api_key, max_concurrency=args.max_concurrency,
                        read_timeout=args.read_timeout)
         print(f"guard: serving on {url_of(sock)} (engine {service.engine.name}"

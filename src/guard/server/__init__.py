@@ -17,7 +17,7 @@ the process. The door holds no rule logic: it calls the library.
 from __future__ import annotations
 
 from guard.server.app import make_app
-from guard.server.run import ServeError, api_key_for, is_loopback, listen, server_for, url_of
+from guard.server.run import ServeError, api_key_for, is_loopback, listen, server_for, settle, url_of
 from guard.server.service import Service
 
-__all__ = ["ServeError", "Service", "api_key_for", "is_loopback", "listen", "make_app", "server_for", "url_of"]
+__all__ = ["ServeError", "Service", "api_key_for", "is_loopback", "listen", "make_app", "server_for", "settle", "url_of"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import ipaddress
 import socket
 from collections.abc import Mapping
@@ -12,6 +13,7 @@ from fastapi import FastAPI
 
 from guard.errors import GuardError
 from guard.server.limits import protocol_with_head_timeout
+from guard.server.service import Service
 
 BACKLOG = 2048  # connections the kernel queues before accept; the stdlib server's 5 reset most of 200 clients
 KEEP_ALIVE = 5  # seconds an idle keep-alive connection is kept
@@ -65,6 +67,17 @@ def listen(host: str, port: int, backlog: int = BACKLOG) -> socket.socket:
         sock.close()
         raise ServeError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     return sock
+
+
+def settle(service: Service) -> None:
+    """Warm ``service`` so no request waits for jieba, then freeze what is loaded out of collections.
+
+    Full garbage collections, which stall every thread, then no longer walk the rule set and the
+    other objects that live as long as the server.
+    """
+    service.warm()
+    gc.collect()
+    gc.freeze()
 
 
 def url_of(sock: socket.socket) -> str:

@@ -20,6 +20,11 @@ class Service:
         self.engine = engine if isinstance(engine, Engine) else make_engine(ruleset, engine)
         self.linters = {lang: Linter(rules=ruleset, engine=self.engine, lang=lang) for lang in ("zh", "en")}
 
+    def warm(self) -> None:
+        """Load what the first lint with a hit would load (jieba's dictionary), so no request waits for it."""
+        for linter in self.linters.values():
+            linter.text("这款面霜可以消炎", category="cosmetics")
+
     def health(self) -> dict[str, Any]:
         return {"status": "ok", "version": __version__, "engine": self.engine.name, "rules": len(self.ruleset.rules)}
 
