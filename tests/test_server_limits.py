@@ -127,16 +127,16 @@ def test_a_body_that_stops_arriving_is_a_json_408_and_the_connection_closes(serv
 
 
 def test_a_body_trickling_in_has_one_deadline_for_all_of_it(service: Service) -> None:
-    with running(service, read_timeout=1.0) as port, connect(port) as conn:
+    with running(service, read_timeout=0.6) as port, connect(port) as conn:
         conn.sendall(b"POST /v1/lint HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\n")
         try:
-            for _ in range(100):  # one byte every 0.3 s would take 30 s; each byte alone is in time
+            for _ in range(100):  # one byte every 0.2 s would take 20 s; each byte alone is in time
                 conn.sendall(b" ")
-                time.sleep(0.3)
+                time.sleep(0.2)
         except OSError:
             pass  # the server closed the connection
         status, _, body = parse(read_until_closed(conn))
-    assert (status, body) == (408, {"error": "the request body did not arrive within 1 s"})
+    assert (status, body) == (408, {"error": "the request body did not arrive within 0.6 s"})
 
 
 @pytest.mark.parametrize("sent", [b"", b"POST /v1/lint HTTP/1.1\r\nHost: t\r\n", b"GE"])
@@ -147,10 +147,10 @@ def test_a_client_that_stalls_before_its_headers_end_is_disconnected(service: Se
 
 
 def test_the_header_deadline_applies_to_each_request_on_a_kept_alive_connection(service: Service) -> None:
-    with running(service, read_timeout=0.5) as port, connect(port) as conn:
+    with running(service, read_timeout=0.3) as port, connect(port) as conn:
         conn.sendall(b"GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")
         first = parse(read_one(conn))
-        time.sleep(1.0)  # longer than the deadline: an idle connection between requests is kept alive
+        time.sleep(0.6)  # longer than the deadline: an idle connection between requests is kept alive
         conn.sendall(b"GET /healthz HTTP/1.1\r\nHost: t\r\n")
         rest = read_until_closed(conn)
     assert (first[0], first[2]["status"], rest) == (200, "ok", b"")

@@ -13,7 +13,7 @@ from guard.server import Service, make_app
 # Example and fuzzing phases, valid and invalid requests; the coverage phase alone is ~900 requests.
 CONFIG = SchemathesisConfig.from_dict({
     "phases": {"coverage": {"enabled": False}, "stateful": {"enabled": False}},
-    "generation": {"max-examples": 80},
+    "generation": {"max-examples": 50},
 })
 schema = schemathesis.openapi.from_asgi("/openapi.json", make_app(Service(load_rules()), max_body=256 * 1024),
                                         config=CONFIG)
