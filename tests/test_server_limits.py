@@ -224,7 +224,7 @@ def test_an_answer_slower_than_the_header_deadline_is_not_cut(service: Service) 
 
 
 def asgi(app: Any, headers: list[tuple[bytes, bytes]], messages: list[dict[str, Any]],
-         then: float | None = None) -> list[dict[str, Any]]:
+         then: float | None = None, path: str = "/") -> list[dict[str, Any]]:
     """Run one request through ``app`` with these body messages; after them, a disconnect ``then`` seconds on."""
     sent: list[dict[str, Any]] = []
     queue = list(messages)
@@ -240,7 +240,7 @@ def asgi(app: Any, headers: list[tuple[bytes, bytes]], messages: list[dict[str, 
     async def send(message: dict[str, Any]) -> None:
         sent.append(message)
 
-    scope = {"type": "http", "method": "POST", "path": "/", "headers": headers}
+    scope = {"type": "http", "method": "POST", "path": path, "headers": headers, "query_string": b""}
     anyio.run(app, scope, receive, send)
     return sent
 
@@ -286,6 +286,13 @@ def test_body_limit_does_not_time_the_wait_after_the_body() -> None:
     sent = asgi(BodyLimit(wait_for_disconnect, max_body=10, read_timeout=0.1), [],
                 [{"type": "http.request", "body": b"{}"}], then=0.3)
     assert sent[0]["status"] == 204
+
+
+def test_a_client_gone_before_its_body_is_logged_as_a_400_not_a_failure(service: Service) -> None:
+    sent = asgi(make_app(service), [], [{"type": "http.request", "body": b'{"te', "more_body": True},
+                                        {"type": "http.disconnect"}], path="/v1/lint")
+    assert (sent[0]["status"], json.loads(sent[1]["body"])) == (
+        400, {"error": "the client closed the connection before its body arrived"})
 
 
 @pytest.mark.parametrize(("host", "loopback"), [

@@ -17,6 +17,7 @@ from fastapi.responses import Response
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ValidationError
 from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect
 
 from guard import __version__
 from guard.errors import EngineError, GuardError
@@ -189,6 +190,10 @@ def make_app(service: Service, *, max_body: int = MAX_BODY, api_key: str | None 
             message += f"; allowed: {exc.headers['Allow']}"
         return json_response({"error": message if exc.status_code in (404, 405) else exc.detail},
                              exc.status_code, exc.headers)
+
+    @app.exception_handler(ClientDisconnect)
+    async def gone(request: Request, exc: ClientDisconnect) -> Response:
+        return json_response({"error": "the client closed the connection before its body arrived"}, 400)
 
     @app.exception_handler(EngineError)
     async def engine_failed(request: Request, exc: EngineError) -> Response:

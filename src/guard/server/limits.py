@@ -25,16 +25,18 @@ def _dumps(value: Any) -> bytes:
 
 
 def json_bytes(payload: Any) -> bytes:
-    """``json.dumps(payload)`` as UTF-8, encoded a list item at a time.
+    """``json.dumps(payload)`` as UTF-8; an object's lists are encoded an item at a time.
 
     The C encoder holds the GIL for a whole call: one call over a report with 50,000 findings
-    would stall the event loop for a second; item by item, other threads get their turns.
+    stalls the event loop for over a second; item by item, other threads get their turns.
     """
-    if not isinstance(payload, dict) or not any(isinstance(value, list) for value in payload.values()) \
-            or not all(isinstance(key, str) for key in payload):
+    if not (isinstance(payload, dict) and all(isinstance(key, str) for key in payload)
+            and any(isinstance(value, list) for value in payload.values())):
         return _dumps(payload)
-    members = (_dumps(key) + b": " + (b"[" + b", ".join(map(_dumps, value)) + b"]" if isinstance(value, list)
-                                         else _dumps(value)) for key, value in payload.items())
+    members = []
+    for key, value in payload.items():
+        encoded = b"[" + b", ".join(map(_dumps, value)) + b"]" if isinstance(value, list) else _dumps(value)
+        members.append(_dumps(key) + b": " + encoded)
     return b"{" + b", ".join(members) + b"}"
 
 
