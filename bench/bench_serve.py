@@ -58,7 +58,7 @@ def run_baseline_server() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
     sock = listen("127.0.0.1", 0)
     print(f"baseline: serving on {url_of(sock)}", file=sys.stderr, flush=True)
-    server_for(constant_app, read_timeout=30.0).run(sockets=[sock])  # type: ignore[arg-type]
+    server_for(constant_app, read_timeout=30.0).run(sockets=[sock])
 
 
 class Server:

@@ -185,11 +185,11 @@ def make_app(service: Service, *, max_body: int = MAX_BODY, api_key: str | None 
 
     @app.exception_handler(HTTPException)
     async def not_served(request: Request, exc: HTTPException) -> Response:
+        """The router's 404 (no such path) and 405 (path served for other methods, in Allow)."""
         message = f"{request.method} {request.url.path} is not served"
         if exc.headers and "Allow" in exc.headers:
             message += f"; allowed: {exc.headers['Allow']}"
-        return json_response({"error": message if exc.status_code in (404, 405) else exc.detail},
-                             exc.status_code, exc.headers)
+        return json_response({"error": message}, exc.status_code, exc.headers)
 
     @app.exception_handler(ClientDisconnect)
     async def gone(request: Request, exc: ClientDisconnect) -> Response:

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import uvicorn
-from fastapi import FastAPI
+from starlette.types import ASGIApp
 
 from guard.errors import GuardError
 from guard.server.limits import protocol_with_head_timeout
@@ -85,7 +85,7 @@ def url_of(sock: socket.socket) -> str:
     return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
-def server_for(app: FastAPI, *, read_timeout: float, max_connections: int = MAX_CONNECTIONS,
+def server_for(app: ASGIApp, *, read_timeout: float, max_connections: int = MAX_CONNECTIONS,
                access_log: bool = True) -> uvicorn.Server:
     """uvicorn over ``app`` with guard's limits; start it with ``server.run(sockets=[listen(...)])``."""
     config = uvicorn.Config(
