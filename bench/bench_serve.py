@@ -23,7 +23,6 @@ import json
 import logging
 import re
 import socket
-import statistics
 import subprocess
 import sys
 import threading
@@ -227,7 +226,6 @@ def main() -> int:
     print(row("/healthz", 10, beside, None) + f"   beside one {args.big_mb:g} MB lint ({lint_seconds:.1f} s)")
     errors += beside.errors
     print(f"errors (resets, refused connections, short reads, non-200): {dict(errors) or 0}")
-    print(f"median /healthz p50 over all runs: {statistics.median(r.percentile(0.5) for k, r in results.items() if k[0] == 'guard' and k[1] == '/healthz'):.2f} ms")
     return 1 if errors else 0
 
 
