@@ -69,6 +69,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_lint.py
 	$(BIN)/python bench/bench_monitor.py
 	$(BIN)/python bench/bench_claims.py
+	$(BIN)/python bench/bench_serve.py
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .hypothesis

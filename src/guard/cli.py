@@ -120,6 +120,12 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--engine", choices=ENGINES)
     serve.add_argument("--config", metavar="FILE")
     serve.add_argument("--max-body", type=int, default=10 * 1024 * 1024, metavar="BYTES")
+    serve.add_argument("--api-key-file", metavar="FILE",
+                       help="require this key (or $GUARD_API_KEY) on /v1; required off loopback")
+    serve.add_argument("--max-concurrency", type=int, default=4, metavar="N", help="checks and lints run at once")
+    serve.add_argument("--max-connections", type=int, default=1024, metavar="N", help="open connections served")
+    serve.add_argument("--read-timeout", type=float, default=30.0, metavar="SECONDS",
+                       help="time a client has to send a request's headers, and its body")
 
     report = sub.add_parser("report", help="the post-live report: metrics and the monitor's database in, advice out")
     report.add_argument("--db", required=True, metavar="FILE", help="the monitor's database of the live")
@@ -398,17 +404,21 @@ def _run_audit(args: argparse.Namespace) -> int:
 def _run_serve(args: argparse.Namespace) -> int:
     import logging
 
-    from guard.server import Service, make_server
+    from guard.server import Service, api_key_for, listen, make_app, server_for, settle, url_of
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
-    service = Service(load_rules(config=args.config), args.engine)
-    server = make_server(args.host, args.port, service, args.max_body)
-    print(f"guard: serving on http://{args.host}:{server.server_port} (engine {service.engine.name}); Ctrl-C stops",
-          file=sys.stderr)
+    api_key = api_key_for(args.host, args.api_key_file, os.environ)
+    sock = listen(args.host, args.port)
     try:
-        server.serve_forever()
+        service = Service(load_rules(config=args.config), args.engine)
+        settle(service)
+        app = make_app(service, max_body=args.max_body, api_key=api_key, max_concurrency=args.max_concurrency,
+                       read_timeout=args.read_timeout)
+        print(f"guard: serving on {url_of(sock)} (engine {service.engine.name}"
+              f"{', API key required' if api_key else ''}); Ctrl-C stops", file=sys.stderr)
+        server_for(app, read_timeout=args.read_timeout, max_connections=args.max_connections).run(sockets=[sock])
     finally:
-        server.server_close()
+        sock.close()
     return 0
 
 
