@@ -29,6 +29,7 @@ SENTENCE_REACH = 48  # characters on each side that a reported claim and its con
 _CLAUSE_END = re.compile(r"[,.!?;:。、…\"“”‘’'()（）《》〈〉「」『』\[\]【】~\x00\n]")
 _SENTENCE_END = re.compile(r"[.!?。…\x00\n]")
 _NOUN = ("n", "t", "s", "vn", "an")  # tag prefixes of noun-like tokens
+_NOUN_IN_RUN = ("n", "vn", "an")  # a time or place word after a noun starts an adverbial, not a longer noun
 _SKIP_BEFORE_HEAD = ("m", "q", "a", "b", "f", "d", "z", "v")  # modifiers between 的 and its head noun
 
 
@@ -164,7 +165,7 @@ def _noun_run_head(tokens: Sequence[tuple[str, str]], index: int) -> str | None:
     """The last noun of the run of nouns starting at ``index`` (a Chinese noun phrase ends in its head)."""
     if index >= len(tokens) or not _is_noun(tokens[index][1]):
         return None
-    while index + 1 < len(tokens) and _is_noun(tokens[index + 1][1]):
+    while index + 1 < len(tokens) and tokens[index + 1][1].startswith(_NOUN_IN_RUN):
         index += 1
     return tokens[index][0]
 
