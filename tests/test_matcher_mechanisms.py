@@ -182,15 +182,6 @@ def test_words_that_show_the_goods_keep_the_claim_beside_a_non_goods_head() -> N
 
 def test_referents_apply_only_to_their_families() -> None:
     assert _decisions(_referent_matcher("最大", family="unverifiable"), "老城区最大的公园就在隔壁。") == [("最大", None)]
-    assert _decisions(_referent_matcher("最大", family="medical"), "老城区最大的公园就在隔壁。") == [("最大", None)]
-    assert _decisions(_referent_matcher("哮喘", family="absolute"), "邻居大爷得了哮喘。") == [("哮喘", None)]
-
-
-def test_a_medical_term_about_someones_illness_is_advice_unless_an_effect_is_claimed() -> None:
-    matcher = _referent_matcher("哮喘", family="medical")
-    assert _decisions(matcher, "邻居大爷得了哮喘，天冷就犯。") == [("哮喘", "REFERENT-PATIENT")]
-    assert _decisions(matcher, "邻居大爷得了哮喘，喝了这个茶就好了。") == [("哮喘", None)]
-    assert _decisions(matcher, "天冷就犯哮喘。") == [("哮喘", None)]
 
 
 def test_parts_of_speech_are_computed_on_the_hit_clause_only() -> None:
@@ -206,8 +197,7 @@ def test_parts_of_speech_are_computed_on_the_hit_clause_only() -> None:
 
 @pytest.mark.parametrize("body, message", [
     ("heads: []\nadvice: {id: A, reason: {zh: a, en: b}}\nreported: {id: R, reason: {zh: a, en: b}}", "complaint"),
-    ("complaint: {id: C}\nadvice: {id: A, reason: {zh: a, en: b}}\nreported: {id: R, reason: {zh: a, en: b}}\n"
-     "patient: {id: P, reason: {zh: a, en: b}}", "zh"),
+    ("complaint: {id: C}\nadvice: {id: A, reason: {zh: a, en: b}}\nreported: {id: R, reason: {zh: a, en: b}}", "zh"),
 ])
 def test_referent_file_mistakes_are_load_errors(tmp_path: Path, body: str, message: str) -> None:
     path = tmp_path / "referents.yaml"

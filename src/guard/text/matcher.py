@@ -294,7 +294,7 @@ class Matcher:
         for start, end, entry in kept:
             senses = self._senses_of(entry)
             exemption = sense = None
-            referents = self.referents if self.referents is not None and entry.family in self.referents.all_families \
+            referents = self.referents if self.referents is not None and entry.family in self.referents.families \
                 else None
             if senses or entry.family == "absolute" or referents is not None:
                 line, offset = _context(folded, start, end)  # read once; exemptions, senses and referents share it
@@ -303,7 +303,7 @@ class Matcher:
                 sense = self._sense(line, at, to, senses) if exemption is None else None
                 if referents is not None and exemption is None and sense is None:
                     key = self._keys.get(entry.term, entry.term)
-                    sense = referents.judge(line, at, to, key, entry.family, self.segmenter)
+                    sense = referents.judge(line, at, to, key, self.segmenter)
             if sense is not None and senses_applied is not None:
                 senses_applied.append((entry.term, sense.id))
             if sense is not None and sense.verdict == "drop":

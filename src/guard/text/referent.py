@@ -82,26 +82,13 @@ class Referents:
     reported_before: tuple[str, ...]
     reported_contrast: tuple[str, ...]
     reported: Sense
-    patient_families: frozenset[str]
-    patient_words: tuple[str, ...]
-    patient_unless: tuple[str, ...]
-    patient: Sense
-
-    @property
-    def all_families(self) -> frozenset[str]:
-        """Every family some cue applies to."""
-        return self.families | self.patient_families
 
     def senses(self) -> tuple[Sense, ...]:
         """Every advice this module can give, in the order it is tried."""
-        return (self.complaint, self.advice, self.reported, *(sense for _, sense in self.heads), self.patient)
+        return (self.complaint, self.advice, self.reported, *(sense for _, sense in self.heads))
 
-    def judge(self, line: str, start: int, end: int, key: str, family: str, tagger: Tagger) -> Sense | None:
-        """The advice for the hit ``line[start:end]`` (term ``key``, normalised, of ``family``), or None: a claim."""
-        if family in self.patient_families and self._about_a_patient(line, start, end):
-            return self.patient
-        if family not in self.families:
-            return None
+    def judge(self, line: str, start: int, end: int, key: str, tagger: Tagger) -> Sense | None:
+        """The advice for the absolute hit ``line[start:end]`` (term ``key``, normalised), or None: a claim."""
         degree = line[start:end].endswith(self.degree_endings)
         clause_start = _clause_start(line, start)
         clause_end = _clause_end(line, end)
@@ -126,10 +113,6 @@ class Referents:
             if word_class.holds(head):
                 return sense
         return None
-
-    def _about_a_patient(self, line: str, start: int, end: int) -> bool:
-        sentence = line[_sentence_start(line, start):_sentence_end(line, end)]
-        return any(w in sentence for w in self.patient_words) and not any(w in sentence for w in self.patient_unless)
 
     def _complains(self, word: str) -> bool:
         return word in self.complaint_words or word.startswith(self.complaint_prefixes)
@@ -230,7 +213,6 @@ def load_referents(path: Path | None = None) -> Referents | None:
         complaint = doc["complaint"]
         reported = doc["reported"]
         advice = doc["advice"]
-        patient = doc["patient"]
         return Referents(
             families=frozenset(doc.get("families") or ()),
             degree_endings=tuple(doc.get("degree_endings") or ()),
@@ -247,10 +229,6 @@ def load_referents(path: Path | None = None) -> Referents | None:
             reported_before=tuple(sorted(_words(reported, "before"))),
             reported_contrast=tuple(sorted(_words(reported, "contrast"))),
             reported=_sense(reported),
-            patient_families=frozenset(patient.get("families") or ()),
-            patient_words=tuple(sorted(_words(patient, "words"))),
-            patient_unless=tuple(sorted(_words(patient, "unless"))),
-            patient=_sense(patient),
         )
     except (OSError, yaml.YAMLError, KeyError, TypeError) as exc:
         raise RuleFileError(str(file), f"cannot read referents: {exc!r}") from exc
