@@ -180,6 +180,12 @@ def test_words_that_show_the_goods_keep_the_claim_beside_a_non_goods_head() -> N
     assert _decisions(matcher, "老城区最大的公园里卖的。") == [("最大", "REFERENT-PLACE")]
 
 
+def test_goods_before_a_copula_keep_a_claim_whose_head_is_a_metaphor() -> None:
+    matcher = _referent_matcher("最好")
+    assert _decisions(matcher, "熬夜党最好的伙伴今晚来了。") == [("最好", "REFERENT-PERSON")]
+    assert _decisions(matcher, "面膜是熬夜党最好的伙伴。") == [("最好", None)]
+
+
 def test_referents_apply_only_to_their_families() -> None:
     assert _decisions(_referent_matcher("最大", family="unverifiable"), "老城区最大的公园就在隔壁。") == [("最大", None)]
 

@@ -73,6 +73,7 @@ class Referents:
     goods_context: tuple[str, ...]
     heads: tuple[tuple[WordClass, Sense], ...]
     pronouns: frozenset[str]
+    copulas: frozenset[str]
     complaint_words: frozenset[str]
     complaint_prefixes: tuple[str, ...]
     complaint: Sense
@@ -103,16 +104,24 @@ class Referents:
         if any(cue in left_text or cue in line[end:clause_end] for cue in self.goods_context):
             return None
         head = _head(right, degree)
-        if head is None and left_text:
-            subject = _subject(tagger.tags(left_text))
+        left = tagger.tags(left_text) if left_text else ()
+        if head is None:
+            subject = _subject(left)
             if subject is not None and subject in self.pronouns:
                 return next((sense for _, sense in self.heads if sense.kind == "person"), None)
-        if head is None or self.goods.holds(head):
+        if head is None or self.goods.holds(head) or self._goods_is_subject(left):
             return None
         for word_class, sense in self.heads:
             if word_class.holds(head):
                 return sense
         return None
+
+    def _goods_is_subject(self, left: Sequence[tuple[str, str]]) -> bool:
+        """Goods before a copula (这本书是孩子最好的老师): the head is a metaphor for the goods."""
+        copulas = [i for i, (word, _) in enumerate(left) if word in self.copulas]
+        if not copulas:
+            return False
+        return any(_is_noun(tag) and self.goods.holds(word) for word, tag in left[:copulas[-1]])
 
     def _complains(self, word: str) -> bool:
         return word in self.complaint_words or word.startswith(self.complaint_prefixes)
@@ -220,6 +229,7 @@ def load_referents(path: Path | None = None) -> Referents | None:
             goods_context=tuple(sorted(_words(goods, "context"))),
             heads=tuple(heads),
             pronouns=_words(doc, "subject_pronouns"),
+            copulas=_words(goods, "copulas"),
             complaint_words=_words(complaint, "words"),
             complaint_prefixes=tuple(complaint.get("prefixes") or ()),
             complaint=_sense(complaint),
