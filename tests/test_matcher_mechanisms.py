@@ -161,8 +161,10 @@ def _decisions(matcher: Matcher, text: str) -> list[tuple[str, str | None]]:
     ("最寒碜的是外包装。", ("最", "REFERENT-COMPLAINT")),
     ("买之前最好对照一下尺码表。", ("最好", "REFERENT-ADVICE")),
     ("这件是最好的。", ("最好", None)),
+    ("质量最好也耐用。", ("最好", None)),
     ("号称最好的面霜，其实用着一般。", ("最好", "REFERENT-REPORTED")),
     ("号称最好的面霜，用着很滋润。", ("最好", None)),
+    ("我认为是最好的面霜，但是有点贵。", ("最好", None)),
 ])
 def test_an_absolute_hit_about_something_other_than_the_goods_is_advice(text: str,
                                                                         decision: tuple[str, str | None]) -> None:

@@ -79,6 +79,7 @@ class Referents:
     complaint: Sense
     advice_terms: frozenset[str]
     advice_tags: tuple[str, ...]
+    advice_adverbs: frozenset[str]
     advice: Sense
     reported_before: tuple[str, ...]
     reported_contrast: tuple[str, ...]
@@ -96,7 +97,7 @@ class Referents:
         right = tagger.tags(line[end:clause_end]) if end < clause_end else ()
         if degree and right and self._complains(right[0][0]):
             return self.complaint
-        if key in self.advice_terms and _advises(line, start, right, self.advice_tags):
+        if key in self.advice_terms and _advises(line, start, right, self.advice_tags, self.advice_adverbs):
             return self.advice
         if self._reported(line, start, end):
             return self.reported
@@ -159,9 +160,13 @@ def _sentence_end(line: str, end: int) -> int:
     return found.start() if found else min(len(line), end + SENTENCE_REACH)
 
 
-def _advises(line: str, start: int, right: Sequence[tuple[str, str]], tags: tuple[str, ...]) -> bool:
-    """最好 + an action (最好先试穿, 最好不住), not the predicate of a claim (是最好的, 最好用的)."""
-    if not right or not right[0][1].startswith(tags) or (start > 0 and line[start - 1] in "是的"):
+def _advises(line: str, start: int, right: Sequence[tuple[str, str]], tags: tuple[str, ...],
+             adverbs: frozenset[str]) -> bool:
+    """最好 + an action (最好先试穿, 最好不住), not the predicate of a claim (是最好的, 质量最好也最耐用)."""
+    if not right or (start > 0 and line[start - 1] in "是的"):
+        return False
+    word, tag = right[0]
+    if not (tag.startswith(tags) or word in adverbs):
         return False
     return len(right) < 2 or right[1][0] != "的"
 
@@ -235,6 +240,7 @@ def load_referents(path: Path | None = None) -> Referents | None:
             complaint=_sense(complaint),
             advice_terms=_words(advice, "terms"),
             advice_tags=tuple(advice.get("tags") or ()),
+            advice_adverbs=_words(advice, "adverbs"),
             advice=_sense(advice),
             reported_before=tuple(sorted(_words(reported, "before"))),
             reported_contrast=tuple(sorted(_words(reported, "contrast"))),
