@@ -1,9 +1,9 @@
 """Referents: is an absolute claim about the goods, or about a place, a person, a time or an idea?
 
 A superlative breaks the advertising law when it describes the goods, the service, the price or the
-shop. In real speech and writing the same words describe other things (沙田最大的商业区, 顶尖演员,
-全球最强大的科技实力), sit in complaints (最差的酒店) or report a claim only to contradict it
-(号称最高级的酒店，实际……). For an absolute hit that no sense or exemption has decided, this module
+shop. In real speech and writing the same words describe other things (老城区最大的公园, 顶尖演员,
+全球最古老的文明), sit in complaints (最寒碜的是外包装) or report a claim only to contradict it
+(号称全网最低价，其实……). For an absolute hit that no sense or exemption has decided, this module
 tags the hit's clause with jieba's parts of speech (computed on that clause only, cached), finds the
 head noun the hit modifies, and classifies it with the word classes of ``lexicons/referents.yaml``.
 A hit about something that is not the goods is kept as advice (an ``info`` sense), never dropped.
@@ -205,7 +205,7 @@ def _head(tokens: Sequence[tuple[str, str]], degree: bool) -> str | None:
 
 
 def _subject(tokens: Sequence[tuple[str, str]]) -> str | None:
-    """The clause's subject for a predicative hit (他在中国家喻户晓), when it is a pronoun among its first tokens."""
+    """The clause's subject for a predicative hit (他在我们那儿家喻户晓), when it is a pronoun among its first tokens."""
     for word, tag in tokens[:3]:
         if tag == "r":
             return word
