@@ -105,16 +105,16 @@ class Referents:
         if any(cue in left_text or cue in line[end:clause_end] for cue in self.goods_context):
             return None
         head = _head(right, degree)
-        left = tagger.tags(left_text) if left_text else ()
         if head is None:
-            subject = _subject(left)
+            subject = _subject(tagger.tags(left_text)) if left_text else None
             if subject is not None and subject in self.pronouns:
                 return next((sense for _, sense in self.heads if sense.kind == "person"), None)
-        if head is None or self.goods.holds(head) or self._goods_is_subject(left):
+            return None
+        if self.goods.holds(head):
             return None
         for word_class, sense in self.heads:
-            if word_class.holds(head):
-                return sense
+            if word_class.holds(head):  # the left side is tagged only now, for the few hits that reach here
+                return None if left_text and self._goods_is_subject(tagger.tags(left_text)) else sense
         return None
 
     def _goods_is_subject(self, left: Sequence[tuple[str, str]]) -> bool:
