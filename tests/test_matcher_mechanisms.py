@@ -182,6 +182,13 @@ def test_words_that_show_the_goods_keep_the_claim_beside_a_non_goods_head() -> N
     assert _decisions(matcher, "老城区最大的公园里卖的。") == [("最大", "REFERENT-PLACE")]
 
 
+def test_a_third_person_subject_makes_a_predicate_about_a_person_but_their_shop_is_the_goods() -> None:
+    matcher = _referent_matcher("家喻户晓")
+    assert _decisions(matcher, "他在我们那儿家喻户晓。") == [("家喻户晓", "REFERENT-PERSON")]
+    assert _decisions(matcher, "他们家在本地家喻户晓。") == [("家喻户晓", None)]
+    assert _decisions(matcher, "这个牌子家喻户晓。") == [("家喻户晓", None)]
+
+
 def test_goods_before_a_copula_keep_a_claim_whose_head_is_a_metaphor() -> None:
     matcher = _referent_matcher("最好")
     assert _decisions(matcher, "熬夜党最好的伙伴今晚来了。") == [("最好", "REFERENT-PERSON")]

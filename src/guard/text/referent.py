@@ -206,9 +206,10 @@ def _head(tokens: Sequence[tuple[str, str]], degree: bool) -> str | None:
 
 def _subject(tokens: Sequence[tuple[str, str]]) -> str | None:
     """The clause's subject for a predicative hit (他在我们那儿家喻户晓), when it is a pronoun among its first tokens."""
-    for word, tag in tokens[:3]:
+    for index, (word, tag) in enumerate(tokens[:3]):
         if tag == "r":
-            return word
+            following = tokens[index + 1][0] if index + 1 < len(tokens) else ""
+            return None if following.startswith("家") else word  # 他们家 is a shop
     return None
 
 
