@@ -58,7 +58,7 @@ def test_fixtures_cover_every_family_and_mechanism() -> None:
     files = {c.file for c in CASES}
     assert {"absolute.txt", "medical.txt", "unverifiable.txt", "inducement.txt", "diversion.txt", "disclosure.txt",
             "disparagement.txt", "guarantee.txt", "counterfeit.txt", "senses.txt",
-            "evasion.txt", "allow.txt", "exemptions.txt"} <= files
+            "evasion.txt", "allow.txt", "exemptions.txt", "referents.txt"} <= files
     assert len(CASES) >= 300
 
 
@@ -112,3 +112,17 @@ def test_every_sense_decides_at_least_one_fixture(linter: Linter) -> None:
         linter.matcher.scan(case.text, applied)
     unused = {sense.id for sense in load_senses()} - {sense_id for _, sense_id in applied}
     assert not unused, f"senses no fixture exercises: {sorted(unused)}"
+
+
+def test_every_referent_decides_at_least_one_ok_fixture(linter: Linter) -> None:
+    """Each class of lexicons/referents.yaml turns at least one `ok` fixture line into advice."""
+    from guard.text.referent import load_referents
+
+    referents = load_referents()
+    assert referents is not None
+    applied: list[tuple[str, str]] = []
+    for case in CASES:
+        if case.kind == "ok":
+            linter.matcher.scan(case.text, applied)
+    unused = {sense.id for sense in referents.senses()} - {sense_id for _, sense_id in applied}
+    assert not unused, f"referents no ok fixture exercises: {sorted(unused)}"

@@ -5,11 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
 import guard
+from guard.data import data_dir
 from guard.errors import RuleFileError
 from guard.text.lexicon import ALL_PLATFORMS, Entry, Lexicon
 from guard.text.matcher import Matcher
+from guard.text.normalise import normalise_term
+from guard.text.referent import CLAUSE_REACH, Referents, load_referents
+from guard.text.segment import Segmenter
 from guard.text.senses import load_senses
 
 
@@ -118,3 +123,112 @@ def test_a_claim_sense_keeps_a_violation_that_a_catch_all_sense_would_downgrade(
     assert [(f.rule, f.tier) for f in claim] == [("CONTENT-001", "general")]
     narrated = guard.lint("唯一一位没来的是小王。", platform="douyin")
     assert [(f.rule, f.tier) for f in narrated] == [("CONTENT-012", "info")]
+
+
+class SpySegmenter:
+    """The real segmenter, recording what it is asked to tag."""
+
+    def __init__(self) -> None:
+        self._real = Segmenter()
+        self.tagged: list[str] = []
+
+    def boundaries(self, block: str) -> frozenset[int]:
+        return self._real.boundaries(block)
+
+    def tags(self, text: str) -> tuple[tuple[str, str], ...]:
+        self.tagged.append(text)
+        return self._real.tags(text)
+
+
+def _referent_matcher(*terms: str, referents: Referents | None = None, family: str = "absolute",
+                      segmenter: Segmenter | SpySegmenter | None = None) -> Matcher:
+    lexicon = Lexicon({t: _entry(t, family=family) for t in terms}, ())
+    return Matcher(lexicon, segmenter=segmenter, pinyin=False,  # type: ignore[arg-type]
+                   referents=referents if referents is not None else load_referents())
+
+
+def _decisions(matcher: Matcher, text: str) -> list[tuple[str, str | None]]:
+    return [(text[h.start:h.end], h.sense.id if h.sense else None) for h in matcher.scan(text)]
+
+
+@pytest.mark.parametrize("text, decision", [
+    ("老城区最大的公园就在隔壁。", ("最大", "REFERENT-PLACE")),
+    ("这是最大的一款收纳箱。", ("最大", None)),
+    ("几位顶尖演员今晚都会到场。", ("顶尖", "REFERENT-PERSON")),
+    ("几款顶尖面霜今晚都会上架。", ("顶尖", None)),
+    ("腊月是一年里最忙碌的时期。", ("最", "REFERENT-TIME")),
+    ("最柔软的是这条围巾。", ("最", None)),
+    ("最寒碜的是外包装。", ("最", "REFERENT-COMPLAINT")),
+    ("买之前最好对照一下尺码表。", ("最好", "REFERENT-ADVICE")),
+    ("这件是最好的。", ("最好", None)),
+    ("质量最好也耐用。", ("最好", None)),
+    ("号称最好的面霜，其实用着一般。", ("最好", "REFERENT-REPORTED")),
+    ("号称最好的面霜，用着很滋润。", ("最好", None)),
+    ("我认为是最好的面霜，但是有点贵。", ("最好", None)),
+])
+def test_an_absolute_hit_about_something_other_than_the_goods_is_advice(text: str,
+                                                                        decision: tuple[str, str | None]) -> None:
+    assert _decisions(_referent_matcher("最", "最大", "最好", "顶尖"), text) == [decision]
+
+
+def test_without_referents_a_hit_about_a_place_is_a_claim() -> None:
+    lexicon = Lexicon({"最大": _entry("最大")}, ())
+    assert _decisions(Matcher(lexicon, pinyin=False), "老城区最大的公园就在隔壁。") == [("最大", None)]
+
+
+def test_words_that_show_the_goods_keep_the_claim_beside_a_non_goods_head() -> None:
+    matcher = _referent_matcher("最大")
+    assert _decisions(matcher, "这款是老城区最大的公园里卖的。") == [("最大", None)]
+    assert _decisions(matcher, "老城区最大的公园里卖的。") == [("最大", "REFERENT-PLACE")]
+
+
+def test_a_third_person_subject_makes_a_predicate_about_a_person_but_their_shop_is_the_goods() -> None:
+    matcher = _referent_matcher("家喻户晓")
+    assert _decisions(matcher, "他在我们那儿家喻户晓。") == [("家喻户晓", "REFERENT-PERSON")]
+    assert _decisions(matcher, "他们家在本地家喻户晓。") == [("家喻户晓", None)]
+    assert _decisions(matcher, "这个牌子家喻户晓。") == [("家喻户晓", None)]
+
+
+def test_goods_before_a_copula_keep_a_claim_whose_head_is_a_metaphor() -> None:
+    matcher = _referent_matcher("最好")
+    assert _decisions(matcher, "熬夜党最好的伙伴今晚来了。") == [("最好", "REFERENT-PERSON")]
+    assert _decisions(matcher, "面膜是熬夜党最好的伙伴。") == [("最好", None)]
+
+
+def test_referents_apply_only_to_their_families() -> None:
+    assert _decisions(_referent_matcher("最大", family="unverifiable"), "老城区最大的公园就在隔壁。") == [("最大", None)]
+
+
+def test_parts_of_speech_are_computed_on_the_hit_clause_only() -> None:
+    spy = SpySegmenter()
+    matcher = _referent_matcher("最大", segmenter=spy)
+    filler = "今天天气不错大家早上好" * 30
+    assert matcher.scan(filler) == []
+    assert spy.tagged == []  # no candidate: nothing is tagged
+    text = filler + "老城区最大的公园就在隔壁" + filler
+    assert _decisions(matcher, text) == [("最大", "REFERENT-PLACE")]
+    assert spy.tagged and all(len(piece) <= CLAUSE_REACH and piece in text for piece in spy.tagged)
+
+
+@pytest.mark.parametrize("body, message", [
+    ("heads: []\nadvice: {id: A, reason: {zh: a, en: b}}\nreported: {id: R, reason: {zh: a, en: b}}", "complaint"),
+    ("complaint: {id: C}\nadvice: {id: A, reason: {zh: a, en: b}}\nreported: {id: R, reason: {zh: a, en: b}}", "zh"),
+])
+def test_referent_file_mistakes_are_load_errors(tmp_path: Path, body: str, message: str) -> None:
+    path = tmp_path / "referents.yaml"
+    path.write_text(body, encoding="utf-8")
+    with pytest.raises(RuleFileError, match=message):
+        load_referents(path)
+
+
+def test_referent_word_classes_are_normalised_and_disjoint_from_the_goods() -> None:
+    raw = yaml.safe_load((data_dir("lexicons") / "referents.yaml").read_text(encoding="utf-8"))
+    goods = set(raw["goods"]["words"])
+    for word_class in raw["heads"]:
+        words = word_class.get("words") or []
+        assert all(normalise_term(w) == w for w in words), word_class["id"]
+        assert not goods & set(words), (word_class["id"], goods & set(words))
+    referents = load_referents()
+    assert referents is not None
+    ids = [sense.id for sense in referents.senses()]
+    assert len(ids) == len(set(ids)) and all(sense.verdict == "info" for sense in referents.senses())

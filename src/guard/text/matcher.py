@@ -15,6 +15,9 @@ For each text:
    standard grades, trademarks, objective facts) with the exemption, never dropping them;
 7. decide the sense of every other hit (``senses.py``): a harmless use (the speaker's feelings,
    quantities, ordinals, ratings, set phrases, names) is dropped, an ambiguous one kept as advice;
+   an absolute hit still standing as a claim is kept as advice when the head noun it modifies, found
+   with jieba's parts of speech on its clause alone, is a person, place, time or idea, or when it sits
+   in a complaint or a contradicted report (``referent.py``);
 8. map spans back to original offsets.
 
 Pattern entries (7天瘦10斤) run only in a window around one of their anchors (literals the
@@ -40,6 +43,7 @@ from guard.errors import RuleFileError
 from guard.text.lexicon import Entry, Lexicon, bundled_lexicon
 from guard.text.normalise import normalise, normalise_term
 from guard.text.pinyin import spellings as pinyin_spellings
+from guard.text.referent import Referents, load_referents
 from guard.text.segment import BLOCK, Segmenter
 from guard.text.senses import Sense, load_senses
 
@@ -167,9 +171,10 @@ class Matcher:
     """Finds lexicon terms in text; see the module docstring for the steps."""
 
     def __init__(self, lexicon: Lexicon, exemptions: Iterable[Exemption] = (), segmenter: Segmenter | None = None,
-                 senses: Iterable[Sense] = (), pinyin: bool = True) -> None:
+                 senses: Iterable[Sense] = (), pinyin: bool = True, referents: Referents | None = None) -> None:
         self.lexicon = lexicon
         self.exemptions = tuple(exemptions)
+        self.referents = referents
         self.segmenter = segmenter or Segmenter()
         self._senses: dict[str, list[Sense]] = {}
         self._family_senses: dict[str, list[Sense]] = {}
@@ -289,11 +294,16 @@ class Matcher:
         for start, end, entry in kept:
             senses = self._senses_of(entry)
             exemption = sense = None
-            if senses or entry.family == "absolute":
-                line, offset = _context(folded, start, end)  # read once; exemptions and senses share it
+            referents = self.referents if self.referents is not None and entry.family in self.referents.families \
+                else None
+            if senses or entry.family == "absolute" or referents is not None:
+                line, offset = _context(folded, start, end)  # read once; exemptions, senses and referents share it
                 at, to = start - offset, end - offset
                 exemption = self._exemption(line, at, to, entry) if entry.family == "absolute" else None
                 sense = self._sense(line, at, to, senses) if exemption is None else None
+                if referents is not None and exemption is None and sense is None:
+                    key = self._keys.get(entry.term, entry.term)
+                    sense = referents.judge(line, at, to, key, self.segmenter)
             if sense is not None and senses_applied is not None:
                 senses_applied.append((entry.term, sense.id))
             if sense is not None and sense.verdict == "drop":
@@ -375,5 +385,5 @@ class Matcher:
 
 @cache
 def bundled_matcher() -> Matcher:
-    return Matcher(bundled_lexicon(), load_exemptions(), senses=load_senses())
+    return Matcher(bundled_lexicon(), load_exemptions(), senses=load_senses(), referents=load_referents())
 

@@ -1,4 +1,4 @@
-"""Token boundaries from jieba, computed only for the block of text around a candidate hit.
+"""Token boundaries (and, for a clause around a hit, parts of speech) from jieba, computed only near candidates.
 
 jieba first splits its input into blocks of ``[\\u4E00-\\u9FD5a-zA-Z0-9+#&._%-]`` and segments
 each block on its own, so segmenting only the block that holds a hit gives exactly the tokens a
@@ -46,6 +46,8 @@ class Segmenter:
         self._lock = threading.Lock()
         self._cache: OrderedDict[str, frozenset[int]] = OrderedDict()
         self._cache_size = cache_size
+        self._tagger: Any = None
+        self._tag_cache: OrderedDict[str, tuple[tuple[str, str], ...]] = OrderedDict()
 
     @property
     def loaded(self) -> bool:
@@ -81,4 +83,24 @@ class Segmenter:
             self._cache[block] = found
             if len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
+        return found
+
+    def tags(self, text: str) -> tuple[tuple[str, str], ...]:
+        """jieba's (word, part-of-speech) pairs for a short ``text`` (a clause around a hit), HMM off."""
+        cached = self._tag_cache.get(text)
+        if cached is not None:
+            self._tag_cache.move_to_end(text)
+            return cached
+        if self._tagger is None:
+            tokenizer = self._tokenizer()
+            with self._lock:
+                if self._tagger is None:
+                    from jieba.posseg import POSTokenizer
+
+                    self._tagger = POSTokenizer(tokenizer)
+        found = tuple((pair.word, pair.flag) for pair in self._tagger.cut(text, HMM=False))
+        with self._lock:
+            self._tag_cache[text] = found
+            if len(self._tag_cache) > self._cache_size:
+                self._tag_cache.popitem(last=False)
         return found
