@@ -70,6 +70,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_monitor.py
 	$(BIN)/python bench/bench_claims.py
 	$(BIN)/python bench/bench_serve.py
+	$(BIN)/python bench/bench_captions.py
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .hypothesis

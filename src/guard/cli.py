@@ -119,6 +119,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8080)
     serve.add_argument("--engine", choices=ENGINES)
     serve.add_argument("--config", metavar="FILE")
+    serve.add_argument("--db", metavar="FILE", help="the monitor's database, for post-live reports on the page")
     serve.add_argument("--max-body", type=int, default=10 * 1024 * 1024, metavar="BYTES")
     serve.add_argument("--api-key-file", metavar="FILE",
                        help="require this key (or $GUARD_API_KEY) on /v1; required off loopback")
@@ -410,7 +411,7 @@ def _run_serve(args: argparse.Namespace) -> int:
     api_key = api_key_for(args.host, args.api_key_file, os.environ)
     sock = listen(args.host, args.port)
     try:
-        service = Service(load_rules(config=args.config), args.engine)
+        service = Service(load_rules(config=args.config), args.engine, db=args.db)
         settle(service)
         app = make_app(service, max_body=args.max_body, api_key=api_key, max_concurrency=args.max_concurrency,
                        read_timeout=args.read_timeout)

@@ -25,6 +25,7 @@ from guard.server.limits import BodyLimit, Refused, json_bytes
 from guard.server.models import (RECORD_KEY, RECORD_MODELS, CheckRequest, ErrorOut, HealthOut, LintRequest,
                                  ReportOut, RulesOut)
 from guard.server.service import Service
+from guard.server.web import add_web_routes
 
 log = logging.getLogger("guard.server")
 MAX_BODY = 10 * 1024 * 1024
@@ -86,6 +87,18 @@ def _answer(body: bytes, model: type[Model], call: Callable[[Model], dict[str, A
         raise Refused(400, "a record is nested too deeply") from None
 
 
+def _library(call: Callable[..., Any], *args: Any) -> Any:
+    """A library call whose input errors are the client's (400), as for checks and lints."""
+    try:
+        return call(*args)
+    except EngineError:
+        raise
+    except (GuardError, ValueError) as exc:
+        raise Refused(400, str(exc)) from None
+    except RecursionError:
+        raise Refused(400, "the upload is nested too deeply") from None
+
+
 def _api_key_check(api_key: str) -> Callable[..., Any]:
     expected = api_key.encode("utf-8")
 
@@ -139,7 +152,10 @@ def make_app(service: Service, *, max_body: int = MAX_BODY, api_key: str | None 
     ``api_key``, every route under ``/v1`` requires it.
     """
     app = FastAPI(title="guard", version=__version__, redoc_url=None,
-                  description="Live-commerce compliance checks and script linting; the same reports as the library.")
+                  description="Live-commerce compliance checks and script linting; the same reports as the library. "
+                              "The page for shop staff is at /. WebSocket /v1/captions?category=&platform=&lang=: "
+                              "send one caption line per text message, receive {line, findings} for each, in order "
+                              "(with an API key: the X-API-Key header or ?key=).")
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     gate = anyio.Semaphore(max_concurrency)
     workers = anyio.CapacityLimiter(max_concurrency)
@@ -178,6 +194,21 @@ def make_app(service: Service, *, max_body: int = MAX_BODY, api_key: str | None 
     async def lint(request: Request) -> Response:
         """Lint a script: every banned term with its rule, tier, offsets and a rewrite."""
         return await offload(await request.body(), LintRequest, service.lint)
+
+    async def bounded(call: Callable[..., Any], *args: Any) -> Any:
+        """Run ``call`` in a worker thread under the same concurrency bound as checks and lints."""
+        try:
+            with anyio.fail_after(queue_timeout):
+                await gate.acquire()
+        except TimeoutError:
+            raise Refused(503, f"busy: {max_concurrency} requests are being served; try again",
+                          headers={"Retry-After": retry_after}) from None
+        try:
+            return await anyio.to_thread.run_sync(_library, call, *args, limiter=workers)
+        finally:
+            gate.release()
+
+    add_web_routes(app, service, guarded=guarded, errors=_ERRORS, bounded=bounded, api_key=api_key)
 
     @app.exception_handler(Refused)
     async def refused(request: Request, exc: Refused) -> Response:
