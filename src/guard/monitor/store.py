@@ -1,19 +1,21 @@
-"""Durable monitor state in SQLite: the event log, emitted findings, the input position, and the
-append-only, hash-chained price-change log.
+"""Durable monitor state in SQLite: a checkpoint of the open state, the journal of events after it,
+the outbox of outputs not yet delivered, the input position, and the append-only, hash-chained
+price-change log.
 
-The monitor is event-sourced: its in-memory state (orders, rooms, stock, pending deadlines) is a
-pure function of the stored events, so a restart rebuilds it by replaying the log. Events, the
-findings they caused and the input offset are committed in one transaction, so a crash loses at
-most an uncommitted batch, which is read again from the input on restart; nothing is counted or
-printed twice.
+Each batch commits in one transaction: its events (journal), the findings and actions they caused
+(outbox, numbered by ``seq``), price-log entries and the input position; every so often the same
+transaction also replaces the checkpoint and drops the journal it covers. A restart loads the
+checkpoint and re-applies the journal after it, so its cost follows the open state and what came
+after the last checkpoint, not the history. Outputs leave the outbox once delivered
+(see ``guard.monitor.delivery``).
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import json
+import os
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,7 +24,9 @@ from typing import Any
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY, key TEXT NOT NULL, body TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS findings (key TEXT PRIMARY KEY, event_seq INTEGER, body TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY, key TEXT NOT NULL, body TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS checkpoint (id INTEGER PRIMARY KEY CHECK (id = 1), event_seq INTEGER NOT NULL,
+    state BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS price_log (
     seq INTEGER PRIMARY KEY, event_key TEXT NOT NULL UNIQUE, product TEXT NOT NULL, at TEXT NOT NULL,
@@ -75,27 +79,54 @@ class Store:
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
         self.db = sqlite3.connect(self.path, isolation_level=None)
+        if not self.db.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchone():
+            self.db.execute("PRAGMA auto_vacuum=INCREMENTAL")  # a new file: freed pages can be handed back
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.execute("PRAGMA journal_size_limit=16777216")  # the WAL is cut back to 16 MB after a checkpoint
         self.db.execute("PRAGMA cache_size=-8192")  # 8 MB: appends need few pages
         self.db.executescript(SCHEMA)
         self._events: list[tuple[int, str, str]] = []
-        self._findings: list[tuple[str, int, str]] = []
+        self._outputs: list[tuple[int, str, str]] = []
         self._prices: list[tuple[Any, ...]] = []
         row = self.db.execute("SELECT hash FROM price_log ORDER BY seq DESC LIMIT 1").fetchone()
         self._last_hash = row[0] if row else GENESIS
         self._audit_key = audit_key()
-        self.next_seq = (self.db.execute("SELECT MAX(seq) FROM events").fetchone()[0] or 0) + 1
+        row = self.db.execute("SELECT event_seq FROM checkpoint WHERE id = 1").fetchone()
+        self.checkpoint_seq = row[0] if row else 0
+        last_event = self.db.execute("SELECT MAX(seq) FROM events").fetchone()[0] or 0
+        self.next_seq = max(last_event, self.checkpoint_seq) + 1
+        last_output = self.db.execute("SELECT MAX(seq) FROM outbox").fetchone()[0] or 0
+        self.next_output = max(last_output + 1, int(self.meta("next_output") or 1))
+        self.delivered = int(self.meta("delivered") or 0)
 
     def close(self) -> None:
+        self.db.execute("PRAGMA incremental_vacuum")  # hand the pages the run freed back to the file system
         self.db.close()
 
     # reading, for a restart
-    def stored_events(self) -> Iterator[tuple[int, str, str]]:
-        yield from self.db.execute("SELECT seq, key, body FROM events ORDER BY seq")
+    def checkpoint(self) -> bytes | None:
+        row = self.db.execute("SELECT state FROM checkpoint WHERE id = 1").fetchone()
+        return bytes(row[0]) if row else None
 
-    def emitted_keys(self) -> set[str]:
+    def journal(self) -> Iterator[tuple[int, str, str]]:
+        """The events (and clock ticks) applied after the checkpoint, in order."""
+        yield from self.db.execute("SELECT seq, key, body FROM events WHERE seq > ? ORDER BY seq",
+                                   (self.checkpoint_seq,))
+
+    @property
+    def journal_length(self) -> int:
+        return self.next_seq - 1 - self.checkpoint_seq
+
+    def legacy_emitted(self) -> set[str]:
+        """Keys of the findings a database of an earlier guard kept (all printed by that guard)."""
+        if not self.db.execute("SELECT 1 FROM sqlite_master WHERE name = 'findings'").fetchone():
+            return set()
         return {row[0] for row in self.db.execute("SELECT key FROM findings")}
+
+    def undelivered(self) -> list[tuple[int, dict[str, Any]]]:
+        return [(seq, json.loads(body)) for seq, body in
+                self.db.execute("SELECT seq, body FROM outbox WHERE seq > ? ORDER BY seq", (self.delivered,))]
 
     def meta(self, name: str) -> str | None:
         row = self.db.execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
@@ -108,32 +139,62 @@ class Store:
         self._events.append((seq, key, body))
         return seq
 
-    def add_finding(self, key: str, event_seq: int, body: dict[str, Any]) -> None:
-        self._findings.append((key, event_seq, json.dumps(body, ensure_ascii=False)))
+    def add_output(self, key: str, body: dict[str, Any]) -> int:
+        """Queue a finding or action for the outbox; its ``seq`` orders delivery."""
+        seq = self.next_output
+        self.next_output += 1
+        self._outputs.append((seq, key, json.dumps(body, ensure_ascii=False, separators=(",", ":"))))
+        return seq
 
     def add_price_change(self, entry: dict[str, Any]) -> None:
         digest = entry_hash(self._last_hash, entry, self._audit_key)
         self._prices.append(tuple(entry[f] for f in _PRICE_FIELDS) + (self._last_hash, digest))
         self._last_hash = digest
 
-    def commit(self, meta: dict[str, str]) -> None:
-        """Write the batch and the input position atomically."""
+    def commit(self, meta: dict[str, str], checkpoint: bytes | None = None) -> None:
+        """Write the batch and the input position atomically; with ``checkpoint``, replace the
+        checkpoint and drop the journal it covers (price changes stay: the audit reads them)."""
+        meta = {**meta, "next_output": str(self.next_output)}
         cursor = self.db.cursor()
         cursor.execute("BEGIN")
         try:
             cursor.executemany("INSERT INTO events (seq, key, body) VALUES (?, ?, ?)", self._events)
-            cursor.executemany("INSERT OR IGNORE INTO findings (key, event_seq, body) VALUES (?, ?, ?)", self._findings)
+            cursor.executemany("INSERT INTO outbox (seq, key, body) VALUES (?, ?, ?)", self._outputs)
             cursor.executemany(
                 "INSERT INTO price_log (event_key, product, at, old_fen, new_fen, operator, reason, prev_hash, hash)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", self._prices)
             cursor.executemany("INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)", meta.items())
+            if checkpoint is not None:
+                covered = self.next_seq - 1
+                cursor.execute("INSERT OR REPLACE INTO checkpoint (id, event_seq, state) VALUES (1, ?, ?)",
+                               (covered, checkpoint))
+                cursor.execute("DELETE FROM events WHERE seq > ? AND seq <= ? "
+                               " AND json_extract(body, '$.type') IS NOT 'price_changed'",
+                               (self.checkpoint_seq, covered))
+                cursor.execute("DROP TABLE IF EXISTS findings")
             cursor.execute("COMMIT")
         except BaseException:
             cursor.execute("ROLLBACK")
             raise
+        if checkpoint is not None:
+            self.checkpoint_seq = self.next_seq - 1
         self._events.clear()
-        self._findings.clear()
+        self._outputs.clear()
         self._prices.clear()
+
+    def mark_delivered(self, seq: int, meta: dict[str, str]) -> None:
+        """Move the delivery cursor to ``seq`` and drop the outputs up to it."""
+        cursor = self.db.cursor()
+        cursor.execute("BEGIN")
+        try:
+            cursor.executemany("INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)",
+                               [("delivered", str(seq)), *meta.items()])
+            cursor.execute("DELETE FROM outbox WHERE seq <= ?", (seq,))
+            cursor.execute("COMMIT")
+        except BaseException:
+            cursor.execute("ROLLBACK")
+            raise
+        self.delivered = seq
 
 
 def price_log_head(path: str | Path) -> tuple[int, str]:
