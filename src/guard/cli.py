@@ -102,9 +102,12 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--output", metavar="FILE",
                        help="append findings and actions to FILE: each exactly once, even across kills and restarts "
                             "(default: stdout, at least once across a kill; each line carries its seq to drop repeats)")
-        p.add_argument("--checkpoint-every", type=int, default=50_000, metavar="EVENTS",
-                       help="checkpoint the open state after this many events (default 50000): "
+        p.add_argument("--checkpoint-every", type=int, default=100_000, metavar="EVENTS",
+                       help="checkpoint the open state after this many events (default 100000): "
                             "a restart re-applies at most this many")
+        p.add_argument("--price-retention-days", type=int, default=1096, metavar="DAYS",
+                       help="keep price-change log entries this long after their time, then drop them "
+                            "(default and minimum 1096: three years, 电子商务法 第三十一条)")
         p.add_argument("--config", metavar="FILE")
     audit = sub.add_parser("audit", help="check the tamper-evident price-change log")
     audit_sub = audit.add_subparsers(dest="audit_command", required=True)
@@ -232,6 +235,7 @@ def _run_lint(args: argparse.Namespace) -> int:
 
 def _run_monitor(args: argparse.Namespace) -> int:
     from guard.monitor.delivery import Destination, FileDestination, StreamDestination
+    from guard.monitor.pricelog import LEGAL_RETENTION_DAYS
     from guard.monitor.run import Session, follow, monitor_rules, replay
 
     ruleset = monitor_rules(load_rules(config=args.config))
@@ -239,6 +243,9 @@ def _run_monitor(args: argparse.Namespace) -> int:
     problems = 0
     if args.batch < 1 or args.checkpoint_every < 1:
         raise InputFileError("--batch and --checkpoint-every must be at least 1")
+    if args.price_retention_days < LEGAL_RETENTION_DAYS:
+        raise InputFileError(f"--price-retention-days: at least {LEGAL_RETENTION_DAYS} (three years, "
+                             f"电子商务法 第三十一条), got {args.price_retention_days}")
 
     def problem(line: int, message: str) -> None:
         nonlocal problems
@@ -263,7 +270,7 @@ def _run_monitor(args: argparse.Namespace) -> int:
         session = Session.open(args.db, ruleset, engine, output, problem, lang=args.lang, lateness=args.lateness,
                                batch=1 if args.monitor_command == "follow" else args.batch,
                                source=args.events if args.monitor_command == "replay" else "<stdin>",
-                               checkpoint_every=args.checkpoint_every)
+                               checkpoint_every=args.checkpoint_every, retention_days=args.price_retention_days)
     except sqlite3.Error as exc:
         if created:  # no empty database is left behind
             for suffix in ("", "-wal", "-shm"):
@@ -332,7 +339,7 @@ def _lock_database(path: str) -> Any:
 
 
 def _run_audit(args: argparse.Namespace) -> int:
-    from guard.monitor.store import audit_key, price_log_head, verify_price_log
+    from guard.monitor.pricelog import audit_key, price_log_head, verify_price_log
 
     if not os.path.exists(args.db):
         print(f"guard: no such database {args.db}", file=sys.stderr)

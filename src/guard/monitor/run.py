@@ -18,9 +18,10 @@ from typing import IO, Any
 from pydantic import ValidationError
 
 from guard.engine import Engine
-from guard.monitor.core import Monitor, Output, Stats
+from guard.monitor.core import DEFAULT_HORIZON, Monitor, Output, Stats
 from guard.monitor.delivery import CallbackDestination, Destination, Record, crash_point
 from guard.monitor.events import epoch, event_key, parse_event
+from guard.monitor.pricelog import LEGAL_RETENTION_DAYS
 from guard.monitor.state import decode, encode
 from guard.monitor.store import Store
 from guard.rules.loader import RuleSet
@@ -28,7 +29,7 @@ from guard.rules.loader import RuleSet
 Sink = Callable[[dict[str, Any]], None]
 Problem = Callable[[int, str], None]
 MONITOR_TOPICS = ("order", "inventory", "room", "pricing")
-CHECKPOINT_EVERY = 50_000
+CHECKPOINT_EVERY = 100_000
 
 
 def monitor_rules(ruleset: RuleSet) -> RuleSet:
@@ -49,6 +50,7 @@ class Session:
     problem: Problem
     batch: int = 5000
     checkpoint_every: int = CHECKPOINT_EVERY
+    retention_days: int = LEGAL_RETENTION_DAYS
     pending: list[Record] = field(default_factory=list)
     uncommitted: int = 0
     restored: int = 0
@@ -56,14 +58,20 @@ class Session:
     @classmethod
     def open(cls, db: str | Path, ruleset: RuleSet, engine: Engine, output: Destination | Sink, problem: Problem, *,
              lang: str = "zh", lateness: int = 0, batch: int = 5000, source: str = "<events>",
-             checkpoint_every: int = CHECKPOINT_EVERY) -> Session:
+             checkpoint_every: int = CHECKPOINT_EVERY, horizon: int = DEFAULT_HORIZON,
+             retention_days: int = LEGAL_RETENTION_DAYS) -> Session:
+        if retention_days < LEGAL_RETENTION_DAYS:
+            raise ValueError(f"the price-change log is kept at least {LEGAL_RETENTION_DAYS} days (three years), "
+                             f"not {retention_days}")
         store = Store(db)
-        monitor = Monitor(ruleset, engine, lang=lang, lateness=lateness, emitted=store.legacy_emitted(), source=source)
+        monitor = Monitor(ruleset, engine, lang=lang, lateness=lateness, horizon=horizon,
+                          emitted=store.legacy_emitted(), source=source)
         blob = store.checkpoint()
         if blob is not None:
             decode(monitor, blob)
         destination = output if hasattr(output, "reconcile") else CallbackDestination(output)  # type: ignore[arg-type]
-        session = cls(store, monitor, destination, problem, batch, checkpoint_every)  # type: ignore[arg-type]
+        session = cls(store, monitor, destination, problem, batch, checkpoint_every,  # type: ignore[arg-type]
+                      retention_days)
         for _, key, body in store.journal():  # outputs and problems of these were committed and reported then
             session._reapply(key, body)
             session.restored += 1
@@ -143,10 +151,12 @@ class Session:
     def commit(self, meta: dict[str, str] | None = None, final: bool = False) -> None:
         """Persist the batch (and input position), then deliver its outputs; a checkpoint replaces
         the journal every ``checkpoint_every`` events and at the end of a run."""
-        checkpoint = None
-        if final or self.store.journal_length >= self.checkpoint_every:
+        checkpoint, prune_before = None, None
+        if self.store.journal_length >= (1 if final else self.checkpoint_every):  # nothing new: nothing to write
             checkpoint = encode(self.monitor)
-        self.store.commit(meta or {}, checkpoint)
+            if self.monitor.watermark is not None:
+                prune_before = self.monitor.watermark - self.retention_days * 86400
+        self.store.commit(meta or {}, checkpoint, prune_before)
         if self.pending:
             crash_point("after-commit")
         self._deliver(self.pending)
