@@ -192,3 +192,16 @@ def test_the_emitted_keys_of_a_forgotten_order_are_forgotten_with_it() -> None:
     assert "OLD" not in monitor.orders and "OPEN" in monitor.orders
     assert not old & monitor.emitted
     assert any("order:OPEN/" in key for key in monitor.emitted)
+
+
+def test_an_unreadable_checkpoint_is_one_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from guard.cli import main
+
+    path, db = events_file(tmp_path, 200), tmp_path / "m.db"
+    assert main(["monitor", "replay", str(path), "--db", str(db)]) in (0, 1)
+    with closing(sqlite3.connect(db)) as conn, conn:
+        conn.execute("UPDATE checkpoint SET state = x'00ff'")
+    capsys.readouterr()
+    assert main(["monitor", "replay", str(path), "--db", str(db)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "cannot open the monitor's database" in err and "checkpoint" in err

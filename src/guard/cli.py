@@ -100,8 +100,9 @@ def _parser() -> argparse.ArgumentParser:
                        help="how long past a deadline to wait for late events before firing it (default 0)")
         p.add_argument("--batch", type=int, default=5000, help="events per commit when replaying (default 5000)")
         p.add_argument("--output", metavar="FILE",
-                       help="append findings and actions to FILE: each exactly once, even across kills and restarts "
-                            "(default: stdout, at least once across a kill; each line carries its seq to drop repeats)")
+                       help="append findings and actions to FILE, each exactly once across kills and restarts "
+                            "(not a power cut; nothing else may write to FILE). Default: stdout, at least once "
+                            "across a kill: every output carries its seq, keep the first of each")
         p.add_argument("--checkpoint-every", type=int, default=100_000, metavar="EVENTS",
                        help="checkpoint the open state after this many events (default 100000): "
                             "a restart re-applies at most this many")
@@ -271,7 +272,10 @@ def _run_monitor(args: argparse.Namespace) -> int:
                                batch=1 if args.monitor_command == "follow" else args.batch,
                                source=args.events if args.monitor_command == "replay" else "<stdin>",
                                checkpoint_every=args.checkpoint_every, retention_days=args.price_retention_days)
-    except sqlite3.Error as exc:
+    except (sqlite3.Error, ValueError, KeyError, TypeError) as exc:  # the last three: an unreadable checkpoint
+        lock.close()
+        if isinstance(output, FileDestination):
+            output.close()
         if created:  # no empty database is left behind
             for suffix in ("", "-wal", "-shm"):
                 Path(args.db + suffix).unlink(missing_ok=True)

@@ -67,11 +67,14 @@ class Session:
         monitor = Monitor(ruleset, engine, lang=lang, lateness=lateness, horizon=horizon,
                           emitted=store.legacy_emitted(), source=source)
         blob = store.checkpoint()
-        if blob is not None:
-            decode(monitor, blob)
-        destination = output if hasattr(output, "reconcile") else CallbackDestination(output)  # type: ignore[arg-type]
-        session = cls(store, monitor, destination, problem, batch, checkpoint_every,  # type: ignore[arg-type]
-                      retention_days)
+        try:
+            if blob is not None:
+                decode(monitor, blob)
+        except (ValueError, KeyError, TypeError):
+            store.close()
+            raise
+        destination = CallbackDestination(output) if callable(output) else output
+        session = cls(store, monitor, destination, problem, batch, checkpoint_every, retention_days)
         for _, key, body in store.journal():  # outputs and problems of these were committed and reported then
             session._reapply(key, body)
             session.restored += 1

@@ -18,7 +18,13 @@ from typing import Any
 from guard.monitor.core import Monitor, Order, Room, SlidingLow
 from guard.monitor.events import parse_event
 
-VERSION = 1
+VERSION = 2
+_ORDER_COLUMNS = ("id", "product", "platform", "created_at", "last_at", "shipped_at", "closed")
+
+
+def _columns(pairs: Any) -> list[list[Any]]:
+    """[(a, b), ...] as [[a, ...], [b, ...]]: flat arrays decode several times faster than pairs."""
+    return [[first for first, _ in pairs], [second for _, second in pairs]]
 
 
 def _moments(points: Any) -> list[list[Any]]:
@@ -36,20 +42,20 @@ def snapshot(monitor: Monitor) -> dict[str, Any]:
         "watermark": monitor.watermark,
         "applied": monitor.applied,
         "tiebreak": monitor.tiebreak,
-        "orders": [[o.id, o.product, o.platform, o.created_at, o.last_at, o.shipped_at, o.closed,
-                    {sla: list(value) for sla, value in o.open_slas.items()}, list(o.done_slas)]
-                   for o in monitor.orders.values()],
+        "orders": {name: [getattr(o, name) for o in monitor.orders.values()] for name in _ORDER_COLUMNS},
+        "order_slas": {index: [o.open_slas, o.done_slas] for index, o in enumerate(monitor.orders.values())
+                       if o.open_slas or o.done_slas},
         "rooms": {name: [room.platform, room.phase, list(room.listed), list(room.quick_bar)]
                   for name, room in monitor.rooms.items()},
         "stock": monitor.stock,
         "prices": {product: _moments(points) for product, points in monitor.prices.items()},
         "transactions": {product: [_moments(low.queue), _moments([low.last]) if low.last else []]
                          for product, low in monitor.transactions.items()},
-        "seen": list(monitor.seen_order),  # tuples: JSON writes them as arrays
-        "order_queue": list(monitor.order_queue),
+        "seen": _columns(monitor.seen_order),
+        "order_queue": _columns(monitor.order_queue),
         "deadlines": list(monitor.deadlines),
         "emitted": sorted(monitor.emitted),
-        "emitted_queue": list(monitor.emitted_queue),
+        "emitted_queue": _columns(monitor.emitted_queue),
         "held": {order: [[at, key, event.model_dump_json(), line] for at, key, event, line in items]
                  for order, items in monitor.held.items()},
     }
@@ -62,11 +68,13 @@ def restore(monitor: Monitor, state: dict[str, Any]) -> None:
     monitor.watermark = state["watermark"]
     monitor.applied = state["applied"]
     monitor.tiebreak = state["tiebreak"]
-    monitor.orders = {
-        oid: Order(oid, product, platform, created, last, shipped, closed,
-                   {sla: (at, key) for sla, (at, key) in open_slas.items()}, tuple(done))
-        for oid, product, platform, created, last, shipped, closed, open_slas, done in state["orders"]
-    }
+    columns = state["orders"]
+    orders = list(map(Order, *(columns[name] for name in _ORDER_COLUMNS)))
+    for index, (open_slas, done) in state["order_slas"].items():
+        order = orders[int(index)]
+        order.open_slas = {sla: (at, key) for sla, (at, key) in open_slas.items()}
+        order.done_slas = tuple(done)
+    monitor.orders = {order.id: order for order in orders}
     monitor.rooms = {name: Room(platform, phase, dict.fromkeys(listed), dict.fromkeys(quick_bar))
                      for name, (platform, phase, listed, quick_bar) in state["rooms"].items()}
     monitor.stock = dict(state["stock"])
@@ -76,13 +84,13 @@ def restore(monitor: Monitor, state: dict[str, Any]) -> None:
         low = monitor.transactions[product] = SlidingLow()
         low.queue = _from_moments(queue)
         low.last = _from_moments(last)[0] if last else None
-    monitor.seen_order = deque(map(tuple, state["seen"]))
-    monitor.seen = {key: at for at, key in monitor.seen_order}
-    monitor.order_queue = deque(map(tuple, state["order_queue"]))
+    monitor.seen_order = deque(zip(*state["seen"]))
+    monitor.seen = dict(zip(state["seen"][1], state["seen"][0]))
+    monitor.order_queue = deque(zip(*state["order_queue"]))
     monitor.deadlines = list(map(tuple, state["deadlines"]))
     monitor.emitted.clear()
     monitor.emitted.update(state["emitted"])
-    monitor.emitted_queue = deque(map(tuple, state["emitted_queue"]))
+    monitor.emitted_queue = deque(zip(*state["emitted_queue"]))
     monitor.held = {order: [(at, key, parse_event(body), line) for at, key, body, line in items]
                     for order, items in state["held"].items()}
 
@@ -94,4 +102,9 @@ def encode(monitor: Monitor) -> bytes:
 
 
 def decode(monitor: Monitor, blob: bytes) -> None:
-    restore(monitor, json.loads(zlib.decompress(blob)))
+    """Restore from a stored checkpoint; ValueError if it is not one this guard can read."""
+    try:
+        state = json.loads(zlib.decompress(blob))
+    except (zlib.error, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"the checkpoint cannot be read: {exc}") from None
+    restore(monitor, state)

@@ -132,7 +132,7 @@ class Store:
                 cursor.execute("INSERT OR REPLACE INTO checkpoint (id, event_seq, state) VALUES (1, ?, ?)",
                                (covered, checkpoint))
                 cursor.execute("DELETE FROM events WHERE seq > ? AND seq <= ? "
-                               " AND json_extract(body, '$.type') IS NOT 'price_changed'",
+                               " AND (body NOT LIKE '%price_changed%' OR json_extract(body, '$.type') IS NOT 'price_changed')",
                                (self.checkpoint_seq, covered))
                 cursor.execute("DROP TABLE IF EXISTS findings")
                 if prune_before is not None:
