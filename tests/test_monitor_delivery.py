@@ -158,3 +158,20 @@ def test_a_kill_at_each_dangerous_point_is_recovered(tmp_path: Path, streams: di
         assert repeats > 0  # at least once: the batch written before the kill is written again
     if destination == "file":
         assert repeats == 0
+
+
+@pytest.mark.slow
+def test_text_output_to_a_file_survives_a_torn_write_and_a_lost_cursor(tmp_path: Path, streams: dict) -> None:
+    """Text findings span three lines: a kill halfway through a batch and one after its write
+    leave the file exactly as one clean run writes it."""
+    events, _ = streams[4000]
+    clean, output, db = tmp_path / "clean.txt", tmp_path / "out.txt", tmp_path / "killed.db"
+    text = ["--format", "text", "--lang", "en"]
+    assert subprocess.run(command(events, tmp_path / "clean.db", clean) + text, capture_output=True,
+                          timeout=300).returncode == 1
+    for crash in ("mid-write:2", "after-write:3", None):
+        env = {**os.environ, "GUARD_MONITOR_CRASH": crash} if crash else None
+        done = subprocess.run(command(events, db, output) + text, capture_output=True, timeout=300, env=env)
+        assert done.returncode == (-signal.SIGKILL if crash else 1)
+    assert output.read_bytes() == clean.read_bytes()
+    assert clean.read_text(encoding="utf-8").startswith("[1] ")

@@ -13,8 +13,9 @@ guaranteed depends on the destination:
 - a stream (stdout) or a callback: at least once. A kill after the write and before the cursor
   update delivers that batch again; every output carries its ``seq``, so a reader drops repeats.
 
-``GUARD_MONITOR_CRASH=POINT:N`` kills the process with SIGKILL the N-th time it reaches POINT
-(``after-commit``, ``mid-write``, ``after-write``), so tests can hit each dangerous point.
+``GUARD_MONITOR_CRASH=POINT:N`` kills the process with SIGKILL the N-th time it reaches POINT, so
+tests can hit each dangerous point: ``after-commit`` (committed, nothing written), ``mid-write``
+(a batch written up to half of its last output) and ``after-write`` (written, cursor not moved).
 """
 
 from __future__ import annotations
@@ -103,8 +104,9 @@ class StreamDestination:
         return 0, {}  # what reached a stream cannot be read back
 
     def write(self, records: list[Record]) -> dict[str, str]:
-        text = "".join(render(seq, body, self.fmt, self.lang) for seq, body in records)
-        half = len(text) // 2
+        rendered = [render(seq, body, self.fmt, self.lang) for seq, body in records]
+        text = "".join(rendered)
+        half = _torn_at(rendered)
         self.stream.write(text[:half])
         self.stream.flush()
         crash_point("mid-write")
@@ -157,13 +159,19 @@ class FileDestination:
         return done, self._mark()
 
     def write(self, records: list[Record]) -> dict[str, str]:
-        data = "".join(render(seq, body, self.fmt, self.lang) for seq, body in records).encode("utf-8")
-        half = len(data) // 2
+        rendered = [render(seq, body, self.fmt, self.lang).encode("utf-8") for seq, body in records]
+        data = b"".join(rendered)
+        half = _torn_at(rendered)
         _write_all(self.fd, data[:half])
         crash_point("mid-write")
         _write_all(self.fd, data[half:])
         os.fsync(self.fd)
         return self._mark()
+
+
+def _torn_at(rendered: list[Any]) -> int:
+    """Where the ``mid-write`` crash point cuts a batch: after all but the last output and half of it."""
+    return sum(len(item) for item in rendered[:-1]) + len(rendered[-1]) // 2
 
 
 def _write_all(fd: int, data: bytes) -> None:
