@@ -205,3 +205,29 @@ def test_an_unreadable_checkpoint_is_one_clear_error(tmp_path: Path, capsys: pyt
     assert main(["monitor", "replay", str(path), "--db", str(db)]) == 2
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "cannot open the monitor's database" in err and "checkpoint" in err
+
+
+def test_a_database_of_the_earlier_layout_is_read_and_shrunk(tmp_path: Path) -> None:
+    """An earlier guard kept every event and finding, without auto_vacuum: its events are applied
+    once, its finding keys are not emitted again, then the file is vacuumed to the open state."""
+    path, db = events_file(tmp_path, 3000), tmp_path / "old.db"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    with closing(sqlite3.connect(db)) as conn, conn:
+        conn.executescript("""
+            CREATE TABLE events (seq INTEGER PRIMARY KEY, key TEXT NOT NULL, body TEXT NOT NULL);
+            CREATE TABLE findings (key TEXT PRIMARY KEY, event_seq INTEGER, body TEXT NOT NULL);
+            CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+        """)
+        conn.executemany("INSERT INTO events (seq, key, body) VALUES (?, ?, ?)",
+                         [(number, event_key(parse_event(line), line), line) for number, line in enumerate(lines, 1)])
+    before = db.stat().st_size
+    out: list = []
+    session = open_session(db, out)
+    assert session.restored == 3000
+    replay(session, path)  # no stored position: read from the start, every event a duplicate
+    session.close()
+    assert out == []  # nothing new: the earlier guard printed what these events caused
+    with closing(sqlite3.connect(db)) as conn:
+        assert conn.execute("PRAGMA auto_vacuum").fetchone()[0] == 2
+        assert conn.execute("SELECT COUNT(*) FROM events").fetchone()[0] == 0
+    assert db.stat().st_size < before / 2

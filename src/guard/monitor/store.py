@@ -65,7 +65,11 @@ class Store:
         self.delivered = int(self.meta("delivered") or 0)
 
     def close(self) -> None:
-        self.db.executescript("PRAGMA incremental_vacuum;")  # hand freed pages back (executescript steps it to the end)
+        """Hand the pages freed by pruning back to the file system, then close."""
+        if self.db.execute("PRAGMA auto_vacuum").fetchone()[0] == 2:
+            self.db.executescript("PRAGMA incremental_vacuum;")  # executescript steps it to the end
+        elif 2 * self.db.execute("PRAGMA freelist_count").fetchone()[0] > self.db.execute("PRAGMA page_count").fetchone()[0]:
+            self.db.executescript("PRAGMA auto_vacuum=INCREMENTAL; VACUUM;")  # a database of an earlier guard, once
         self.db.close()
 
     # reading, for a restart
