@@ -94,3 +94,23 @@ def test_a_longer_retention_keeps_more(tmp_path: Path) -> None:
     db = replay(tmp_path, [change("2022-01-01T10:00:00+08:00", "120"), change(NOW, "90")],
                 "--price-retention-days", "2000")
     assert [seq for seq, _ in logged(db)] == [1, 2]
+
+
+def test_with_an_audit_key_a_cut_from_the_front_cannot_pose_as_the_retention(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    key_file = tmp_path / "audit.key"
+    key_file.write_text("kept-off-the-database\n", encoding="utf-8")
+    monkeypatch.setenv("GUARD_AUDIT_KEY_FILE", str(key_file))
+    db = replay(tmp_path, [change("2022-01-01T10:00:00+08:00", "120"), change(NOW, "90"),
+                           change("2026-11-26T21:00:00+08:00", "80")])
+    assert main(["audit", "verify", "--db", str(db)]) == 0  # pruned past the retention: sealed
+    capsys.readouterr()
+    with closing(sqlite3.connect(db)) as conn, conn:  # entry 2 is young; remove it and move the base past it
+        digest, key = conn.execute("SELECT hash, event_key FROM price_log WHERE seq = 2").fetchone()
+        conn.execute("DROP TRIGGER price_log_no_delete")
+        conn.execute("DELETE FROM price_log WHERE seq = 2")
+        conn.execute("DELETE FROM events WHERE key = ?", (key,))
+        conn.executemany("UPDATE meta SET value = ? WHERE name = ?",
+                         [("2", "price_log_pruned_to"), (digest, "price_log_base"), (NOW, "price_log_base_at")])
+    assert main(["audit", "verify", "--db", str(db)]) == 1
+    assert "not sealed with the audit key" in capsys.readouterr().out

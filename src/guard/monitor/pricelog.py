@@ -4,7 +4,8 @@ Every price change is an entry whose hash covers the previous entry's hash (an H
 audit key), so an edit, insertion or deletion breaks the chain. Entries older than the retention
 (default and minimum three years: 电子商务法 第三十一条 keeps transaction information at least three
 years from the transaction's completion; see rule RET-001) leave from the front of the log only:
-the last removed entry's sequence and hash stay in ``meta`` as the base the chain continues from.
+the last removed entry's sequence, hash and time stay in ``meta`` as the base the chain continues
+from, sealed with an HMAC when there is an audit key, so a cut from the front cannot pose as one.
 """
 
 from __future__ import annotations
@@ -81,6 +82,11 @@ def base(db: sqlite3.Connection) -> tuple[int, str]:
     return int(rows.get("price_log_pruned_to", 0)), rows.get("price_log_base", GENESIS)
 
 
+def base_seal(seq: int, digest: str, at: str, key: bytes) -> str:
+    """The HMAC that vouches a base was set by pruning, by a holder of the audit key."""
+    return hmac.new(key, f"base|{seq}|{digest}|{at}".encode(), hashlib.sha256).hexdigest()
+
+
 class PriceLog:
     """Appends to the chain; the rows are written by the store's batch commit."""
 
@@ -98,22 +104,23 @@ class PriceLog:
         self.last_hash = digest
         return row
 
-    @staticmethod
-    def prune(cursor: sqlite3.Cursor, before: int) -> int:
+    def prune(self, cursor: sqlite3.Cursor, before: int) -> int:
         """Remove the entries (and their events) older than ``before`` (epoch seconds) from the front of
         the log, stopping at the first younger one; return how many went."""
         pruned_to, _ = base(cursor.connection)
-        last: tuple[int, str] | None = None
+        last: tuple[int, str, str] | None = None
         reader = cursor.connection.execute("SELECT seq, at, hash FROM price_log WHERE seq > ? ORDER BY seq", (pruned_to,))
         for seq, at, digest in reader:
             if datetime.fromisoformat(at).timestamp() >= before:
                 break
-            last = (seq, digest)
+            last = (seq, digest, at)
         reader.close()
         if last is None:
             return 0
+        seal = base_seal(*last, self.key) if self.key is not None else ""
         cursor.executemany("INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)",
-                           [("price_log_pruned_to", str(last[0])), ("price_log_base", last[1])])
+                           [("price_log_pruned_to", str(last[0])), ("price_log_base", last[1]),
+                            ("price_log_base_at", last[2]), ("price_log_base_seal", seal)])
         cursor.execute("DELETE FROM events WHERE json_extract(body, '$.type') = 'price_changed' AND key IN "
                        "(SELECT event_key FROM price_log WHERE seq <= ?)", (last[0],))
         cursor.execute("DELETE FROM price_log WHERE seq <= ?", (last[0],))
@@ -145,9 +152,14 @@ def verify_price_log(path: str | Path, key: bytes | None = None, anchor: tuple[i
         changes = [row[0] for row in db.execute(
             "SELECT key FROM events WHERE json_extract(body, '$.type') = 'price_changed' ORDER BY seq")]
         last_seq, expected_prev = base(db)
+        sealed = dict(db.execute("SELECT name, value FROM meta WHERE name IN ('price_log_base_at', 'price_log_base_seal')"))
+        base_at, seal = sealed.get("price_log_base_at", ""), sealed.get("price_log_base_seal", "")
     finally:
         db.close()
     problems: list[AuditProblem] = []
+    if key is not None and last_seq and not hmac.compare_digest(seal, base_seal(last_seq, expected_prev, base_at, key)):
+        problems.append(AuditProblem(last_seq + 1, f"entries 1..{last_seq} are gone but the base was not sealed with "
+                                                   "the audit key (cut from the front, not past the retention)"))
     hashes = {last_seq: expected_prev}
     for row in rows:
         seq = row[0]

@@ -140,7 +140,7 @@ class Store:
                                (self.checkpoint_seq, covered))
                 cursor.execute("DROP TABLE IF EXISTS findings")
                 if prune_before is not None:
-                    PriceLog.prune(cursor, prune_before)
+                    self.prices.prune(cursor, prune_before)
             cursor.execute("COMMIT")
         except BaseException:
             cursor.execute("ROLLBACK")
