@@ -96,15 +96,16 @@ def test_random_kills_lose_and_repeat_nothing(tmp_path: Path, streams: dict, des
     """SIGKILL at seeded random points, restart; after the last kill let the run complete; compare
     the combined output with a clean run's.
 
-    Half the kill points are a random input line up to an even share further than the database
-    had reached, plus a random 0-20 ms: they land in start-up, restoring, reading and committing.
-    The other half are the moment the output first grows after a random further amount: they
-    land while a batch is being delivered, the window where a kill loses or repeats outputs.
+    Kill points are seeded random input lines, sorted, over the whole replay, and the last is the
+    end of the input, where the final flush delivers a large batch. At each, once the database has
+    committed that far, the kill comes either after a random 0-20 ms (in start-up, restoring,
+    reading or committing) or the moment the output next grows (while a batch is being delivered:
+    the window where a kill loses or repeats outputs), at random; the last one always the latter.
     """
     count = 12000
     events, expected = streams[count]
-    share = len("\n".join(expected)) // kills_wanted
     rng = random.Random(f"kills-{destination}")
+    targets = sorted(rng.randint(1, count - 400) for _ in range(kills_wanted - 1)) + [count]
     output = tmp_path / "out.jsonl"
     db, stdouts, kills = tmp_path / "killed.db", [], 0
     watched = [output] if destination == "file" else stdouts
@@ -114,14 +115,14 @@ def test_random_kills_lose_and_repeat_nothing(tmp_path: Path, streams: dict, des
         if kills == kills_wanted:
             assert child.wait(timeout=300) in (0, 1)  # 0 when nothing was left to deliver
             break
-        if rng.random() < 0.5:
-            target = lines_committed(db, events) + rng.randint(0, count // kills_wanted)
-            while child.poll() is None and lines_committed(db, events) < target:
-                time.sleep(0.005)
+        target = targets.pop(0)
+        while child.poll() is None and lines_committed(db, events) < target:
+            time.sleep(0.005)
+        if targets and rng.random() < 0.5:
             time.sleep(rng.uniform(0, 0.02))
         else:
-            target = size(watched) + rng.randint(1, share)
-            while child.poll() is None and size(watched) < target:
+            grown = size(watched) + 1
+            while child.poll() is None and size(watched) < grown:
                 time.sleep(0.0005)
         if child.poll() is not None:  # it completed first: the kills so far are the test
             break
