@@ -1,11 +1,17 @@
 """Benchmark `guard monitor replay` on a generated stream of order events, against json parsing alone.
 
     python bench/bench_monitor.py [--count 1000000]
+    python bench/bench_monitor.py --restart 300000,600000
 
 Each run is a fresh process with a fresh SQLite file. Reports sustained events per second for
 parsing every line with json.loads (baseline) and for the full replay (validate, fold into state,
 deadlines, rules, findings, durable log), and the replay's peak resident memory on the first
 quarter, half and all of the stream: flat memory means the three peaks stay close.
+
+``--restart N1,N2`` instead replays N1 and N2 events into fresh databases, then runs the same
+replay again with nothing new: that restart's time against the start-up of a replay of an empty
+file (baseline), and the database's bytes per input byte. A restart that does not grow with
+history shows the same ratio for N1 and N2.
 """
 
 from __future__ import annotations
@@ -35,14 +41,49 @@ def run(command: list[str]) -> tuple[float, float]:
     return elapsed, usage.ru_maxrss / 1024
 
 
+def stream(count: int) -> Path:
+    path = HERE / "out" / f"events-{count}.jsonl"
+    if not path.exists():
+        subprocess.run([sys.executable, str(HERE / "make_events.py"), "--count", str(count), "--out", str(path)],
+                       check=True)
+    return path
+
+
+def database_bytes(db: Path) -> int:
+    return sum(Path(f"{db}{suffix}").stat().st_size for suffix in ("", "-wal") if Path(f"{db}{suffix}").exists())
+
+
+def restart(counts: list[int]) -> int:
+    """Restart time with nothing new, and database size, after each number of events."""
+    guard_bin = str(Path(sys.executable).with_name("guard"))
+    print(f"restart after N events with nothing new; python {sys.version.split()[0]}")
+    print(f"{'events':>10}{'input MB':>10}{'replay s':>10}{'restart s':>11}{'vs start-up':>13}{'db MB':>9}"
+          f"{'db bytes/input byte':>21}")
+    with tempfile.TemporaryDirectory() as tmp:
+        empty = Path(tmp) / "empty.jsonl"
+        empty.write_text("", encoding="utf-8")
+        baseline = min(run([guard_bin, "monitor", "replay", str(empty), "--db", str(Path(tmp) / f"e{i}.db")])[0]
+                       for i in range(3))
+        for count in counts:
+            path, db = stream(count), Path(tmp) / f"state-{count}.db"
+            command = [guard_bin, "monitor", "replay", str(path), "--db", str(db), "--no-progress"]
+            replayed, _ = run(command)
+            again = min(run(command)[0] for _ in range(2))
+            size = database_bytes(db)
+            print(f"{count:>10,}{path.stat().st_size / 1e6:>10.1f}{replayed:>10.1f}{again:>11.2f}"
+                  f"{again / baseline:>12.1f}x{size / 1e6:>9.1f}{size / path.stat().st_size:>21.2f}")
+    print(f"baseline: start-up of a replay of an empty file, {baseline:.2f} s")
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--count", type=int, default=1_000_000)
+    parser.add_argument("--restart", metavar="N1,N2", help="measure restart cost and database size instead")
     args = parser.parse_args()
-    path = HERE / "out" / f"events-{args.count}.jsonl"
-    if not path.exists():
-        subprocess.run([sys.executable, str(HERE / "make_events.py"), "--count", str(args.count), "--out", str(path)],
-                       check=True)
+    if args.restart:
+        return restart([int(n) for n in args.restart.split(",")])
+    path = stream(args.count)
     guard_bin = str(Path(sys.executable).with_name("guard"))
     print(f"stream: {path.name}, {args.count} events, {path.stat().st_size / 1e6:.1f} MB; python {sys.version.split()[0]}")
     baseline, _ = run([sys.executable, "-c", BASELINE, str(path)])

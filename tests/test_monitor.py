@@ -174,7 +174,7 @@ def test_both_engines_agree_on_a_scenario() -> None:
 
 
 def session(db: Path, out: list) -> Session:
-    return Session.open(db, RULES, make_engine(RULES, "native"), lambda body, f: out.append(body),
+    return Session.open(db, RULES, make_engine(RULES, "native"), out.append,
                         lambda line, message: out.append({"problem": line, "message": message}), batch=2)
 
 

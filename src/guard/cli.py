@@ -104,6 +104,16 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--lateness", type=int, default=0, metavar="SECONDS",
                        help="how long past a deadline to wait for late events before firing it (default 0)")
         p.add_argument("--batch", type=int, default=5000, help="events per commit when replaying (default 5000)")
+        p.add_argument("--output", metavar="FILE",
+                       help="append findings and actions to FILE, each exactly once across kills and restarts "
+                            "(not a power cut; nothing else may write to FILE). Default: stdout, at least once "
+                            "across a kill: every output carries its seq, keep the first of each")
+        p.add_argument("--checkpoint-every", type=int, default=100_000, metavar="EVENTS",
+                       help="checkpoint the open state after this many events (default 100000): "
+                            "a restart re-applies at most this many")
+        p.add_argument("--price-retention-days", type=int, default=1096, metavar="DAYS",
+                       help="keep price-change log entries this long after their time, then drop them "
+                            "(default and minimum 1096: three years, 电子商务法 第三十一条)")
         p.add_argument("--config", metavar="FILE")
     audit = sub.add_parser("audit", help="check the tamper-evident price-change log")
     audit_sub = audit.add_subparsers(dest="audit_command", required=True)
@@ -271,23 +281,18 @@ def _run_lint(args: argparse.Namespace) -> int:
 
 
 def _run_monitor(args: argparse.Namespace) -> int:
-    import json
-
+    from guard.monitor.delivery import Destination, FileDestination, StreamDestination
+    from guard.monitor.pricelog import LEGAL_RETENTION_DAYS
     from guard.monitor.run import Session, follow, monitor_rules, replay
-    from guard.report.text import render_finding
 
     ruleset = monitor_rules(load_rules(config=args.config))
     engine = make_engine(ruleset, args.engine)
     problems = 0
-
-    def sink(body: dict, finding: object) -> None:
-        if args.format == "text" and finding is not None:
-            sys.stdout.write(render_finding(finding, args.lang))  # type: ignore[arg-type]
-        elif args.format == "text":
-            sys.stdout.write(f"action: {body['action']} {body['subject']} ({body['rule']}) at {body['at']}\n")
-        else:
-            sys.stdout.write(json.dumps(body, ensure_ascii=False) + "\n")
-        sys.stdout.flush()
+    if args.batch < 1 or args.checkpoint_every < 1:
+        raise InputFileError("--batch and --checkpoint-every must be at least 1")
+    if args.price_retention_days < LEGAL_RETENTION_DAYS:
+        raise InputFileError(f"--price-retention-days: at least {LEGAL_RETENTION_DAYS} (three years, "
+                             f"电子商务法 第三十一条), got {args.price_retention_days}")
 
     def problem(line: int, message: str) -> None:
         nonlocal problems
@@ -299,11 +304,24 @@ def _run_monitor(args: argparse.Namespace) -> int:
     _require_database(args.db, may_create=True)
     lock = _lock_database(args.db)
     created = not os.path.exists(args.db)
+    output: Destination
+    if args.output:
+        try:
+            output = FileDestination(args.output, args.format, args.lang)
+        except OSError as exc:
+            lock.close()
+            raise InputFileError(f"{args.output}: cannot open the output file: {exc.strerror}") from None
+    else:
+        output = StreamDestination(sys.stdout, args.format, args.lang)
     try:
-        session = Session.open(args.db, ruleset, engine, sink, problem, lang=args.lang, lateness=args.lateness,
+        session = Session.open(args.db, ruleset, engine, output, problem, lang=args.lang, lateness=args.lateness,
                                batch=1 if args.monitor_command == "follow" else args.batch,
-                               source=args.events if args.monitor_command == "replay" else "<stdin>")
-    except sqlite3.Error as exc:
+                               source=args.events if args.monitor_command == "replay" else "<stdin>",
+                               checkpoint_every=args.checkpoint_every, retention_days=args.price_retention_days)
+    except (sqlite3.Error, ValueError, KeyError, TypeError) as exc:  # the last three: an unreadable checkpoint
+        lock.close()
+        if isinstance(output, FileDestination):
+            output.close()
         if created:  # no empty database is left behind
             for suffix in ("", "-wal", "-shm"):
                 Path(args.db + suffix).unlink(missing_ok=True)
@@ -322,9 +340,9 @@ def _run_monitor(args: argparse.Namespace) -> int:
         session.close()
         lock.close()
     print(f"guard: {stats.processed} events applied, {stats.duplicates} duplicates skipped, {stats.late} late, "
-          f"{stats.errors} invalid; {stats.findings} findings, {stats.actions} actions; state in {args.db}",
-          file=sys.stderr)
-    return 2 if problems else (1 if stats.findings else 0)
+          f"{stats.errors} invalid; {stats.findings} findings, {stats.actions} actions, {stats.delivered} outputs "
+          f"delivered; state in {args.db}", file=sys.stderr)
+    return 2 if problems else (1 if stats.findings or stats.delivered else 0)
 
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -371,7 +389,7 @@ def _lock_database(path: str) -> Any:
 
 
 def _run_audit(args: argparse.Namespace) -> int:
-    from guard.monitor.store import audit_key, price_log_head, verify_price_log
+    from guard.monitor.pricelog import audit_key, price_log_head, verify_price_log
 
     if not os.path.exists(args.db):
         print(f"guard: no such database {args.db}", file=sys.stderr)

@@ -22,7 +22,6 @@ Defined behaviour for awkward streams:
 from __future__ import annotations
 
 import heapq
-import itertools
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -112,6 +111,7 @@ class Stats:
     findings: int = 0
     actions: int = 0
     evicted: int = 0
+    delivered: int = 0  # outputs delivered by this run, those a kill left undelivered included
 
 
 Output = tuple[str, dict[str, Any], Finding | None]  # (dedupe key, JSON body, finding or None for actions)
@@ -154,8 +154,8 @@ class Monitor:
         self.prices: dict[str, deque[tuple[datetime, int]]] = {}  # marked prices, for raise-then-cut
         self.transactions: dict[str, SlidingLow] = {}  # for the 7-day reference price
         self.seen: dict[str, int] = {}  # event key -> event time, within the horizon
-        self._seen_order: deque[tuple[int, str]] = deque()  # (time, key), to forget keys past the horizon
-        self._order_queue: deque[tuple[int, str]] = deque()  # (last activity when queued, order id)
+        self.seen_order: deque[tuple[int, str]] = deque()  # (time, key), to forget keys past the horizon
+        self.order_queue: deque[tuple[int, str]] = deque()  # (last activity when queued, order id)
         self.deadlines: list[tuple[int, int, str, str]] = []  # (due, tiebreak, order, sla)
         self.emitted: set[str] = emitted if emitted is not None else set()
         self.stats = Stats()
@@ -165,7 +165,10 @@ class Monitor:
         self._line: int | None = None
         # order events that came before their order_created, held for up to ``lateness`` seconds
         self.held: dict[str, list[tuple[int, str, Any, int | None]]] = {}
-        self._tiebreak = itertools.count()
+        self.tiebreak = 0  # the next deadline's tiebreak: deadlines due together fire in the order set
+        self.applied = 0  # events applied over the monitor's life (checkpointed): eviction runs every 1000
+        self.emitted_queue: deque[tuple[int, str]] = deque()  # (time, key): emitted keys that can be forgotten
+        self.ticked = False  # set when ``advance`` changed state: the driver journals the tick for a rebuild
         self._handlers: dict[str, Callable[[Any, str, int], Iterator[Output]]] = {
             name: getattr(self, f"_on_{name}") for name in ev.EVENT_TYPES
         }
@@ -179,7 +182,7 @@ class Monitor:
             self.stats.duplicates += 1
             return []
         self.seen[key] = at
-        self._seen_order.append((at, key))
+        self.seen_order.append((at, key))
         self.stats.processed += 1
         outputs: list[Output] = []
         if self.watermark is None or at > self.watermark:  # time moves first: deadlines before this event fire
@@ -195,7 +198,8 @@ class Monitor:
         outputs.extend(self._handlers[event.type](event, key, at))
         if event.type == "order_created" and order_id in self.held:
             outputs.extend(self._apply_held(order_id))  # in event-time order
-        if self.stats.processed % 1000 == 0:
+        self.applied += 1
+        if self.applied % 1000 == 0:
             self._evict()
         return outputs
 
@@ -220,12 +224,14 @@ class Monitor:
         outputs: list[Output] = []
         cutoff = now - self.lateness
         for order_id in [o for o, items in self.held.items() if min(item[0] for item in items) < cutoff]:
+            self.ticked = True
             outputs.extend(self._apply_held(order_id))  # still unknown after the lateness: reported now
         while self.deadlines and self.deadlines[0][0] <= cutoff:
             due, _, order_id, sla = heapq.heappop(self.deadlines)
             order = self.orders.get(order_id)
             if order is None or sla not in order.open_slas:
                 continue  # resolved in time
+            self.ticked = True
             started, started_by = order.open_slas.pop(sla)
             order.done_slas += (sla,)
             outputs.extend(self._judge_sla(order, sla, due - started, False, started_by, started, due))
@@ -250,6 +256,8 @@ class Monitor:
             if key in self.emitted:
                 continue  # emitted before (this run, or before a restart): never twice
             self.emitted.add(key)
+            if not subject_key.startswith("room:"):  # a room's keys are kept: rooms are never forgotten
+                self.emitted_queue.append((self.watermark or 0, key))
             finding = self.builder.build(rule, subject)
             self.stats.findings += 1
             yield key, finding.to_dict(), finding
@@ -265,7 +273,8 @@ class Monitor:
         order.open_slas[sla] = (at, key)
         limit = self.limits.get((sla, order.platform))
         if limit is not None:
-            heapq.heappush(self.deadlines, (at + limit + 1, next(self._tiebreak), order.id, sla))
+            heapq.heappush(self.deadlines, (at + limit + 1, self.tiebreak, order.id, sla))
+            self.tiebreak += 1
 
     def _resolve(self, order: Order, sla: str, at: int) -> Iterator[Output]:
         if sla not in order.open_slas:
@@ -313,27 +322,35 @@ class Monitor:
         return order
 
     def _evict(self) -> None:
-        """Forget what no rule can still need: orders idle past the horizon and old event identities.
+        """Forget what no rule can still need: orders idle past the horizon, old event identities, and
+        the emitted keys of forgotten orders and of price changes past the horizon.
 
-        Both queues are in (roughly) time order, so each pass only touches what it removes.
+        The queues are in (roughly) time order, so each pass only touches what it removes.
         """
         if self.watermark is None:
             return
         cutoff = self.watermark - self.horizon
-        while self._seen_order and self._seen_order[0][0] < cutoff:
-            _, key = self._seen_order.popleft()
+        while self.seen_order and self.seen_order[0][0] < cutoff:
+            _, key = self.seen_order.popleft()
             if self.seen.get(key, cutoff) < cutoff:
                 del self.seen[key]
-        while self._order_queue and self._order_queue[0][0] < cutoff:
-            _, oid = self._order_queue.popleft()
+        while self.order_queue and self.order_queue[0][0] < cutoff:
+            _, oid = self.order_queue.popleft()
             order = self.orders.get(oid)
             if order is None:
                 continue
             if order.last_at < cutoff and not order.open_slas:
                 del self.orders[oid]
                 self.stats.evicted += 1
+            else:  # still active, or an SLA still open: looked at again later (never in this pass)
+                self.order_queue.append((order.last_at if order.last_at >= cutoff else self.watermark, oid))
+        while self.emitted_queue and self.emitted_queue[0][0] < cutoff:
+            _, key = self.emitted_queue.popleft()
+            subject = key.partition("|")[2]
+            if subject.startswith("order:") and subject[6:].partition("/")[0] in self.orders:
+                self.emitted_queue.append((self.watermark, key))  # its order is still open: kept
             else:
-                self._order_queue.append((order.last_at, oid))
+                self.emitted.discard(key)
 
     @staticmethod
     def _remember(history: dict[str, deque[tuple[datetime, int]]], product: str, moment: datetime, price: int) -> None:
@@ -429,7 +446,7 @@ class Monitor:
             return
         order = Order(event.order, event.product, event.platform, at, at)
         self.orders[event.order] = order
-        self._order_queue.append((at, event.order))
+        self.order_queue.append((at, event.order))
         if event.price is not None:
             low = self.transactions.get(event.product)
             if low is None:

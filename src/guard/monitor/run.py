@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import queue
 import sys
@@ -17,15 +18,18 @@ from typing import IO, Any
 from pydantic import ValidationError
 
 from guard.engine import Engine
-from guard.findings import Finding
-from guard.monitor.core import Monitor, Output, Stats
+from guard.monitor.core import DEFAULT_HORIZON, Monitor, Output, Stats
+from guard.monitor.delivery import CallbackDestination, Destination, Record, crash_point
 from guard.monitor.events import epoch, event_key, parse_event
+from guard.monitor.pricelog import LEGAL_RETENTION_DAYS
+from guard.monitor.state import decode, encode
 from guard.monitor.store import Store
 from guard.rules.loader import RuleSet
 
-Sink = Callable[[dict[str, Any], Finding | None], None]
+Sink = Callable[[dict[str, Any]], None]
 Problem = Callable[[int, str], None]
 MONITOR_TOPICS = ("order", "inventory", "room", "pricing")
+CHECKPOINT_EVERY = 100_000
 
 
 def monitor_rules(ruleset: RuleSet) -> RuleSet:
@@ -35,32 +39,59 @@ def monitor_rules(ruleset: RuleSet) -> RuleSet:
 
 @dataclass
 class Session:
-    """A monitor bound to its store: rebuilt from the stored events, then fed new ones."""
+    """A monitor bound to its store: restored from the checkpoint and journal, then fed new events.
+
+    ``restored`` counts the journal entries re-applied on opening: the work a restart did.
+    """
 
     store: Store
     monitor: Monitor
-    sink: Sink
+    output: Destination
     problem: Problem
     batch: int = 5000
-    pending: list[tuple[dict[str, Any], Finding | None]] = field(default_factory=list)
+    checkpoint_every: int = CHECKPOINT_EVERY
+    retention_days: int = LEGAL_RETENTION_DAYS
+    pending: list[Record] = field(default_factory=list)
     uncommitted: int = 0
-    last_seq: int = 0
+    restored: int = 0
 
     @classmethod
-    def open(cls, db: str | Path, ruleset: RuleSet, engine: Engine, sink: Sink, problem: Problem, *,
-             lang: str = "zh", lateness: int = 0, batch: int = 5000, source: str = "<events>") -> Session:
+    def open(cls, db: str | Path, ruleset: RuleSet, engine: Engine, output: Destination | Sink, problem: Problem, *,
+             lang: str = "zh", lateness: int = 0, batch: int = 5000, source: str = "<events>",
+             checkpoint_every: int = CHECKPOINT_EVERY, horizon: int = DEFAULT_HORIZON,
+             retention_days: int = LEGAL_RETENTION_DAYS) -> Session:
+        if retention_days < LEGAL_RETENTION_DAYS:
+            raise ValueError(f"the price-change log is kept at least {LEGAL_RETENTION_DAYS} days (three years), "
+                             f"not {retention_days}")
         store = Store(db)
-        monitor = Monitor(ruleset, engine, lang=lang, lateness=lateness, emitted=store.emitted_keys(), source=source)
-        session = cls(store, monitor, sink, problem, batch)
-        for seq, key, body in store.stored_events():  # rebuild; every output was stored and printed before
-            monitor.process(parse_event(body), key)
-            session.last_seq = seq
-        monitor.release_held()  # settled in the run that stored them; their problems were reported then
+        monitor = Monitor(ruleset, engine, lang=lang, lateness=lateness, horizon=horizon,
+                          emitted=store.legacy_emitted(), source=source)
+        blob = store.checkpoint()
+        try:
+            if blob is not None:
+                decode(monitor, blob)
+        except (ValueError, KeyError, TypeError):
+            store.close()
+            raise
+        destination = CallbackDestination(output) if callable(output) else output
+        session = cls(store, monitor, destination, problem, batch, checkpoint_every, retention_days)
+        for _, key, body in store.journal():  # outputs and problems of these were committed and reported then
+            session._reapply(key, body)
+            session.restored += 1
         monitor.price_log.clear()
         monitor.problems.clear()
         monitor.problem_lines.clear()
         monitor.stats = Stats()
+        session._deliver(store.undelivered(), reconcile=True)  # what a kill kept from its destination, first
         return session
+
+    def _reapply(self, key: str, body: str) -> None:
+        if key.startswith("tick:"):
+            self.monitor.advance(int(key[5:]))
+        elif key == "release":
+            self.monitor.release_held()
+        else:
+            self.monitor.process(parse_event(body), key)
 
     def feed(self, raw: str | bytes, line_number: int, now: int | None = None, max_skew: int = 300) -> None:
         """Validate and apply one JSON line; invalid lines are problems and the stream goes on."""
@@ -86,7 +117,7 @@ class Session:
             return
         outputs = self.monitor.process(event, key, line_number)
         body = raw.decode("utf-8") if isinstance(raw, bytes) else raw
-        self.last_seq = self.store.add_event(key, body.strip() if clamp is None else event.model_dump_json())
+        self.store.add_event(key, body.strip() if clamp is None else event.model_dump_json())
         self._drain_problems(line_number)
         self._record(outputs)
         self.uncommitted += 1
@@ -98,26 +129,60 @@ class Session:
         self.monitor.problem_lines.clear()
 
     def advance(self, now: int) -> None:
-        self._record(self.monitor.advance(now))
+        """Fire the deadlines ``now`` has passed; a tick that changed state is journaled for a rebuild."""
+        self.monitor.ticked = False
+        outputs = self.monitor.advance(now)
+        if self.monitor.ticked:
+            self.store.add_event(f"tick:{now}", json.dumps({"type": "tick", "now": now}))
+        self._record(outputs)
         self._drain_problems(0)
+
+    def release(self, line_number: int) -> None:
+        """The input has ended: held events whose order never came are applied (and journaled) now."""
+        if self.monitor.held:
+            self.store.add_event("release", json.dumps({"type": "release"}))
+        self._record(self.monitor.release_held())
+        self._drain_problems(line_number)
 
     def _record(self, outputs: list[Output]) -> None:
         for entry in self.monitor.price_log:
             self.store.add_price_change(entry)
         self.monitor.price_log.clear()
-        for key, body, finding in outputs:
-            self.store.add_finding(key, self.last_seq, body)
-            self.pending.append((body, finding))
+        for key, body, _ in outputs:
+            self.pending.append((self.store.add_output(key, body), body))
 
-    def commit(self, meta: dict[str, str] | None = None) -> None:
-        """Persist the batch (and input position), then print its outputs: each exactly once."""
-        self.store.commit(meta or {})
-        for body, finding in self.pending:
-            self.sink(body, finding)
-        self.pending.clear()
+    def commit(self, meta: dict[str, str] | None = None, final: bool = False) -> None:
+        """Persist the batch (and input position), then deliver its outputs; a checkpoint replaces
+        the journal every ``checkpoint_every`` events and at the end of a run."""
+        checkpoint, prune_before = None, None
+        if self.store.journal_length >= (1 if final else self.checkpoint_every):  # nothing new: nothing to write
+            checkpoint = encode(self.monitor)
+            if self.monitor.watermark is not None:
+                prune_before = self.monitor.watermark - self.retention_days * 86400
+        self.store.commit(meta or {}, checkpoint, prune_before)
+        if self.pending:
+            crash_point("after-commit")
+        self._deliver(self.pending)
+        self.pending = []
         self.uncommitted = 0
 
+    def _deliver(self, records: list[Record], reconcile: bool = False) -> None:
+        if reconcile:
+            done, mark = self.output.reconcile(self.store, records)
+            if done or mark:
+                self.store.mark_delivered(records[done - 1][0] if done else self.store.delivered, mark)
+            records = records[done:]
+        if not records:
+            return
+        mark = self.output.write(records)
+        crash_point("after-write")
+        self.store.mark_delivered(records[-1][0], mark)
+        self.monitor.stats.delivered += len(records)
+
     def close(self) -> None:
+        close = getattr(self.output, "close", None)
+        if close is not None:
+            close()
         self.store.close()
 
 
@@ -158,9 +223,9 @@ def replay(session: Session, path: str | Path, until: int | None = None, progres
         bar.close()
     if until is not None:
         session.advance(until)
-    session._record(session.monitor.release_held())  # the file has ended: nothing held can still match
-    session._drain_problems(number)
-    session.commit({f"offset:{name}": str(offset), f"line:{name}": str(number), f"identity:{name}": identity})
+    session.release(number)  # the file has ended: nothing held can still match
+    session.commit({f"offset:{name}": str(offset), f"line:{name}": str(number), f"identity:{name}": identity},
+                   final=True)
     return session.monitor.stats
 
 
@@ -198,5 +263,5 @@ def follow(session: Session, stream: IO[str] | Iterable[str], clock: Callable[[]
         number += 1
         session.feed(line, number, now=int(clock()), max_skew=max_skew)
     session.advance(int(clock()))
-    session.commit()
+    session.commit(final=True)
     return session.monitor.stats
