@@ -136,3 +136,19 @@ def test_the_command_writes_html_json_and_refuses_a_missing_database(db: Path, t
     not_sqlite = tmp_path / "text.db"
     shutil.copy(METRICS / "LR-20261119.csv", not_sqlite)
     assert main(["report", "--db", str(not_sqlite), "--metrics", str(METRICS / "LR-20261126.xlsx")]) == 2
+
+
+def test_breaches_outlive_the_monitor_s_compaction_and_only_the_live_s_count(tmp_path: Path, ruleset: RuleSet,
+                                                                              native: Engine) -> None:
+    """The monitor drops its journal and delivered outputs at each checkpoint; sla_log keeps the breaches."""
+    db = tmp_path / "compact.db"
+    main(["monitor", "replay", str(EXAMPLES / "events.jsonl"), "--db", str(db), "--checkpoint-every", "2",
+          "--output", str(tmp_path / "out.jsonl"), "--until", "2026-11-28T00:00:00+08:00"])
+    with sqlite3.connect(db) as connection:
+        assert connection.execute("SELECT count(*) FROM outbox").fetchone() == (0,)  # delivered and gone
+        kept = connection.execute("SELECT count(*) FROM sla_log").fetchone()[0]
+    assert kept == 3
+    report = build_report(db, METRICS / "LR-20261126.xlsx", ruleset=ruleset, engine=native)
+    assert [s["rule"] for s in report.sla] == ["ORDER-001", "ORDER-003", "ORDER-004"]
+    earlier = build_report(db, METRICS / "LR-20261119.csv", ruleset=ruleset, engine=native, room="LR-20261119")
+    assert earlier.sla == [] and earlier.price_changes == []  # a week before: none of this live's breaches

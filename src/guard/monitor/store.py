@@ -7,7 +7,8 @@ Each batch commits in one transaction: its events (journal), the findings and ac
 transaction also replaces the checkpoint and drops the journal it covers. A restart loads the
 checkpoint and re-applies the journal after it, so its cost follows the open state and what came
 after the last checkpoint, not the history. Outputs leave the outbox once delivered
-(see ``guard.monitor.delivery``).
+(see ``guard.monitor.delivery``). Missed order deadlines are also kept in ``sla_log`` (a few
+hundred bytes each, one per breach), which the post-live report reads after the outbox is gone.
 """
 
 from __future__ import annotations
@@ -35,7 +36,18 @@ CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY, key TEXT NOT NULL, b
 CREATE TABLE IF NOT EXISTS checkpoint (id INTEGER PRIMARY KEY CHECK (id = 1), event_seq INTEGER NOT NULL,
     state BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS sla_log (key TEXT PRIMARY KEY, at TEXT NOT NULL, body TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS sla_log_at ON sla_log (at);
 """
+
+
+def _breach_time(body: dict[str, Any]) -> str | None:
+    """When an order finding's deadline was missed (or the late request came); None for other outputs."""
+    if body.get("topic") != "order" or "rule" not in body:
+        return None
+    subject = str(body.get("subject") or "")
+    at = body.get("breached_at") or (subject.rpartition("@")[2] if "@" in subject else None)
+    return str(at) if at else None
 
 
 class Store:
@@ -54,6 +66,7 @@ class Store:
         pricelog.create(self.db)
         self._events: list[tuple[int, str, str]] = []
         self._outputs: list[tuple[int, str, str]] = []
+        self._breaches: list[tuple[str, str, str]] = []
         self._prices: list[tuple[Any, ...]] = []
         self.prices = PriceLog(self.db)
         row = self.db.execute("SELECT event_seq FROM checkpoint WHERE id = 1").fetchone()
@@ -111,7 +124,11 @@ class Store:
         """Queue a finding or action for the outbox; its ``seq`` orders delivery."""
         seq = self.next_output
         self.next_output += 1
-        self._outputs.append((seq, key, json.dumps(body, ensure_ascii=False, separators=(",", ":"))))
+        encoded = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+        self._outputs.append((seq, key, encoded))
+        at = _breach_time(body)
+        if at is not None:
+            self._breaches.append((key, at, encoded))
         return seq
 
     def add_price_change(self, entry: dict[str, Any]) -> None:
@@ -127,6 +144,7 @@ class Store:
         try:
             cursor.executemany("INSERT INTO events (seq, key, body) VALUES (?, ?, ?)", self._events)
             cursor.executemany("INSERT INTO outbox (seq, key, body) VALUES (?, ?, ?)", self._outputs)
+            cursor.executemany("INSERT OR IGNORE INTO sla_log (key, at, body) VALUES (?, ?, ?)", self._breaches)
             cursor.executemany(
                 "INSERT INTO price_log (seq, event_key, product, at, old_fen, new_fen, operator, reason, prev_hash, hash)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", self._prices)
@@ -149,6 +167,7 @@ class Store:
             self.checkpoint_seq = self.next_seq - 1
         self._events.clear()
         self._outputs.clear()
+        self._breaches.clear()
         self._prices.clear()
 
     def mark_delivered(self, seq: int, meta: dict[str, str]) -> None:

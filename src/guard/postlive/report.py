@@ -31,6 +31,9 @@ CREATE TABLE IF NOT EXISTS live_reports (
 );
 """
 PREVIOUS_LIVES = 5  # the complaint rate is compared with the mean of this many previous lives
+# The live's orders miss deadlines after it ends: a flagged order has 24 h, and may be flagged a day
+# later. Breaches up to this long after the end count for the live.
+SLA_AFTER = timedelta(hours=48)
 
 
 def _bp(part: int, whole: int) -> int | None:
@@ -114,39 +117,22 @@ def _room_window(connection: sqlite3.Connection, room: str | None) -> tuple[str 
     return room, platform, start, end
 
 
-def _live_orders(connection: sqlite3.Connection, start: datetime | None, end: datetime | None) -> set[str]:
-    """Orders created during the live (its deadlines may run out after it ends)."""
-    if "events" not in _tables(connection):
-        return set()
-    orders = set()
-    for (body,) in connection.execute("SELECT body FROM events ORDER BY seq"):
-        try:
-            event = json.loads(body)
-        except ValueError:
-            continue
-        if not isinstance(event, dict) or event.get("type") != "order_created":
-            continue
-        at = _when(event.get("at"))
-        if at is not None and (start is None or at >= start) and (end is None or at <= end):
-            orders.add(str(event.get("order")))
-    return orders
-
-
 def _sla(connection: sqlite3.Connection, start: datetime | None, end: datetime | None) -> list[dict[str, Any]]:
-    """Order deadlines missed on the live's orders: when each was breached, or when the late request came."""
-    if "findings" not in _tables(connection):
+    """Order deadlines missed from the live's start until ``SLA_AFTER`` after its end: when each was
+    breached, or when the late request came (the monitor keeps them in ``sla_log``)."""
+    tables = _tables(connection)
+    query = ("SELECT body FROM sla_log" if "sla_log" in tables else
+             "SELECT body FROM findings" if "findings" in tables else None)  # a database of the earlier layout
+    if query is None:
         return []
-    orders = _live_orders(connection, start, end)
     found = []
-    for (body,) in connection.execute("SELECT body FROM findings"):
+    for (body,) in connection.execute(query):
         finding = json.loads(body)
         subject = str(finding.get("subject") or "")
-        if finding.get("topic") != "order" or not subject.startswith("order:"):
-            continue
-        if subject[len("order:"):].split("/", 1)[0] not in orders:
+        if finding.get("topic") != "order":
             continue
         at = _when(finding.get("breached_at")) or _when(subject.rpartition("@")[2] if "@" in subject else None)
-        if at is None:
+        if at is None or (start and at < start) or (end and at > end + SLA_AFTER):
             continue
         found.append({"rule": finding["rule"], "at": at.isoformat(), "subject": subject,
                       "tier": finding.get("tier"), "message": finding.get("message")})
