@@ -7,6 +7,7 @@ import re
 import shutil
 import sqlite3
 from html.parser import HTMLParser
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -152,3 +153,23 @@ def test_breaches_outlive_the_monitor_s_compaction_and_only_the_live_s_count(tmp
     assert [s["rule"] for s in report.sla] == ["ORDER-001", "ORDER-003", "ORDER-004"]
     earlier = build_report(db, METRICS / "LR-20261119.csv", ruleset=ruleset, engine=native, room="LR-20261119")
     assert earlier.sla == [] and earlier.price_changes == []  # a week before: none of this live's breaches
+
+
+def test_the_breach_log_keeps_short_rows_and_forgets_them_after_its_retention(tmp_path: Path) -> None:
+    from guard.monitor.store import SLA_RETENTION_DAYS, Store
+
+    store = Store(tmp_path / "s.db")
+    body = {"rule": "ORDER-001", "topic": "order", "subject": "order:A/oversold_refund", "tier": "general",
+            "message": "超时", "breached_at": "2026-11-26T20:16:01+08:00", "sources": [{"title": "x" * 500}]}
+    store.add_output("k1", body)
+    store.add_output("k2", {**body, "breached_at": "2026-08-01T10:00:00+08:00"})
+    store.add_output("k3", {"rule": "PRICE-004", "topic": "pricing", "subject": "product:P"})  # not a deadline
+    store.commit({})
+    with sqlite3.connect(tmp_path / "s.db") as connection:
+        rows = connection.execute("SELECT key, body FROM sla_log ORDER BY key").fetchall()
+    assert [key for key, _ in rows] == ["k1", "k2"] and all("sources" not in text for _, text in rows)
+    cut = int(datetime.fromisoformat("2026-11-26T20:16:01+08:00").timestamp()) - SLA_RETENTION_DAYS * 86400
+    store.commit({}, checkpoint=b"state", sla_before=cut)
+    with sqlite3.connect(tmp_path / "s.db") as connection:
+        assert connection.execute("SELECT key FROM sla_log").fetchall() == [("k1",)]
+    store.close()

@@ -23,7 +23,7 @@ from guard.monitor.delivery import CallbackDestination, Destination, Record, cra
 from guard.monitor.events import epoch, event_key, parse_event
 from guard.monitor.pricelog import LEGAL_RETENTION_DAYS
 from guard.monitor.state import decode, encode
-from guard.monitor.store import Store
+from guard.monitor.store import SLA_RETENTION_DAYS, Store
 from guard.rules.loader import RuleSet
 
 Sink = Callable[[dict[str, Any]], None]
@@ -154,12 +154,13 @@ class Session:
     def commit(self, meta: dict[str, str] | None = None, final: bool = False) -> None:
         """Persist the batch (and input position), then deliver its outputs; a checkpoint replaces
         the journal every ``checkpoint_every`` events and at the end of a run."""
-        checkpoint, prune_before = None, None
+        checkpoint, prune_before, sla_before = None, None, None
         if self.store.journal_length >= (1 if final else self.checkpoint_every):  # nothing new: nothing to write
             checkpoint = encode(self.monitor)
             if self.monitor.watermark is not None:
                 prune_before = self.monitor.watermark - self.retention_days * 86400
-        self.store.commit(meta or {}, checkpoint, prune_before)
+                sla_before = self.monitor.watermark - SLA_RETENTION_DAYS * 86400
+        self.store.commit(meta or {}, checkpoint, prune_before, sla_before)
         if self.pending:
             crash_point("after-commit")
         self._deliver(self.pending)

@@ -7,14 +7,16 @@ Each batch commits in one transaction: its events (journal), the findings and ac
 transaction also replaces the checkpoint and drops the journal it covers. A restart loads the
 checkpoint and re-applies the journal after it, so its cost follows the open state and what came
 after the last checkpoint, not the history. Outputs leave the outbox once delivered
-(see ``guard.monitor.delivery``). Missed order deadlines are also kept in ``sla_log`` (a few
-hundred bytes each, one per breach), which the post-live report reads after the outbox is gone.
+(see ``guard.monitor.delivery``). Missed order deadlines are also kept in ``sla_log``, one short
+row per breach (rule, subject, time, tier, message), for ``SLA_RETENTION_DAYS`` after it: the
+post-live report reads them there after the outbox is gone.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
+from datetime import datetime
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -36,18 +38,29 @@ CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY, key TEXT NOT NULL, b
 CREATE TABLE IF NOT EXISTS checkpoint (id INTEGER PRIMARY KEY CHECK (id = 1), event_seq INTEGER NOT NULL,
     state BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS sla_log (key TEXT PRIMARY KEY, at TEXT NOT NULL, body TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS sla_log (key TEXT PRIMARY KEY, at INTEGER NOT NULL, body TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS sla_log_at ON sla_log (at);
 """
 
 
-def _breach_time(body: dict[str, Any]) -> str | None:
-    """When an order finding's deadline was missed (or the late request came); None for other outputs."""
+SLA_RETENTION_DAYS = 90  # breaches a post-live report may still ask for; older ones go at a checkpoint
+_BREACH_FIELDS = ("rule", "subject", "product", "tier", "message", "breached_at")
+
+
+def _breach(body: dict[str, Any]) -> tuple[int, str] | None:
+    """An order finding as kept in ``sla_log``: when its deadline was missed (or the late request
+    came), in epoch seconds, and its short form; None for other outputs."""
     if body.get("topic") != "order" or "rule" not in body:
         return None
     subject = str(body.get("subject") or "")
-    at = body.get("breached_at") or (subject.rpartition("@")[2] if "@" in subject else None)
-    return str(at) if at else None
+    text = body.get("breached_at") or (subject.rpartition("@")[2] if "@" in subject else None)
+    try:
+        at = datetime.fromisoformat(str(text))
+    except ValueError:
+        return None
+    short = {name: body[name] for name in _BREACH_FIELDS if body.get(name) is not None}
+    return int(at.timestamp()), json.dumps({**short, "topic": "order", "at": at.isoformat()}, ensure_ascii=False,
+                                           separators=(",", ":"))
 
 
 class Store:
@@ -66,7 +79,7 @@ class Store:
         pricelog.create(self.db)
         self._events: list[tuple[int, str, str]] = []
         self._outputs: list[tuple[int, str, str]] = []
-        self._breaches: list[tuple[str, str, str]] = []
+        self._breaches: list[tuple[str, int, str]] = []
         self._prices: list[tuple[Any, ...]] = []
         self.prices = PriceLog(self.db)
         row = self.db.execute("SELECT event_seq FROM checkpoint WHERE id = 1").fetchone()
@@ -126,15 +139,16 @@ class Store:
         self.next_output += 1
         encoded = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
         self._outputs.append((seq, key, encoded))
-        at = _breach_time(body)
-        if at is not None:
-            self._breaches.append((key, at, encoded))
+        breach = _breach(body)
+        if breach is not None:
+            self._breaches.append((key, *breach))
         return seq
 
     def add_price_change(self, entry: dict[str, Any]) -> None:
         self._prices.append(self.prices.entry(entry))
 
-    def commit(self, meta: dict[str, str], checkpoint: bytes | None = None, prune_before: int | None = None) -> None:
+    def commit(self, meta: dict[str, str], checkpoint: bytes | None = None, prune_before: int | None = None,
+               sla_before: int | None = None) -> None:
         """Write the batch and the input position atomically; with ``checkpoint``, replace the
         checkpoint and drop the journal it covers (price changes stay: the audit reads them), and
         drop the price changes older than ``prune_before`` (epoch seconds)."""
@@ -159,6 +173,8 @@ class Store:
                 cursor.execute("DROP TABLE IF EXISTS findings")
                 if prune_before is not None:
                     self.prices.prune(cursor, prune_before)
+                if sla_before is not None:
+                    cursor.execute("DELETE FROM sla_log WHERE at < ?", (sla_before,))
             cursor.execute("COMMIT")
         except BaseException:
             cursor.execute("ROLLBACK")
