@@ -22,8 +22,9 @@ from guard.report.json import finding_line
 from guard.report.text import group_header, group_key, grouped_line, is_catalog
 from guard.rules.schema import TIERS
 
-_BLOCK = 1 << 20
-_BATCH = 5000
+_BLOCK = 1 << 20  # bytes copied from the jsonl spool at a time
+_TEXT_BLOCK = 1 << 16  # characters of grouped text encoded at a time
+_BATCH = 5000  # findings inserted into the text spool at a time
 
 
 def _encode(text: str) -> bytes:
@@ -61,7 +62,7 @@ class GroupedText:
         self._batch.clear()
 
     def chunks(self) -> Iterator[bytes]:
-        """The text, in pieces of about a megabyte."""
+        """The text, in pieces of about 64,000 characters."""
         self._flush()
         rows = self.db.execute(
             "SELECT f.kind, f.name, f.tier_name, f.body FROM finding AS f JOIN ("
@@ -79,7 +80,7 @@ class GroupedText:
                     out.extend(lines)
                     size += sum(map(len, lines))
                 group, tiers, lines = (kind, name), [], []
-                if size >= _BLOCK:
+                if size >= _TEXT_BLOCK:
                     yield _encode("".join(out))
                     out, size = [], 0
             tiers.append(tier)
