@@ -9,7 +9,8 @@ Generates (once, into bench/out/) a 300,000-row XLSX export (with a merchant fil
 - ``guard check --format jsonl --output FILE``;
 - ``guard check --output FILE`` (the default text format, grouped by product, worst first).
 
-Peak memory is each process's own maximum resident set size (``os.wait4``). A guard run passes
+Rates are per CPU second (user + system) of each process, so a busy machine does not skew the
+ratios; wall time is printed beside them. Peak memory is each process's own maximum resident set size (``os.wait4``). A guard run passes
 when its peak stays within ``--limit-mb``. The outputs stay in bench/out/ (``--tag`` names them) so
 two versions' findings can be compared byte for byte.
 """
@@ -49,8 +50,8 @@ def child(mode: str, path: str) -> None:
     print(rows)
 
 
-def measured(command: list[str], stdout_path: str | None = None) -> tuple[float, float, int, str]:
-    """Run ``command``; return its seconds, its own peak RSS in MB, its exit code and its stderr."""
+def measured(command: list[str], stdout_path: str | None = None) -> tuple[float, float, float, int, str]:
+    """Run ``command``; return its wall and CPU seconds, its own peak RSS in MB, its exit code and stderr."""
     with tempfile.TemporaryFile() as err, open(stdout_path or os.devnull, "wb") as out:
         start = time.perf_counter()
         process = subprocess.Popen(command, stdout=out, stderr=err)
@@ -58,7 +59,8 @@ def measured(command: list[str], stdout_path: str | None = None) -> tuple[float,
         elapsed = time.perf_counter() - start
         process.returncode = os.waitstatus_to_exitcode(status)
         err.seek(0)
-        return elapsed, usage.ru_maxrss / 1024, process.returncode, err.read().decode("utf-8", "replace")
+        cpu = usage.ru_utime + usage.ru_stime
+        return elapsed, cpu, usage.ru_maxrss / 1024, process.returncode, err.read().decode("utf-8", "replace")
 
 
 def generate(kind: str, count: int) -> list[Path]:
@@ -78,21 +80,24 @@ def guard_command(files: list[Path], *options: str) -> list[str]:
             "--now", NOW, "--no-progress", *options]
 
 
-def bench(kind: str, count: int, limit_mb: float, tag: str) -> list[tuple[str, str, float, float, bool | None]]:
+Row = tuple[str, str, float, float, float, bool | None]  # file, run, wall s, CPU s, peak MB, within the limit
+
+
+def bench(kind: str, count: int, limit_mb: float, tag: str) -> list[Row]:
     files = generate(kind, count)
-    rows: list[tuple[str, str, float, float, bool | None]] = []
+    rows: list[Row] = []
     baseline = "openpyxl read_only rows" if kind == "xlsx" else "json.loads per line"
-    seconds, peak, code, err = measured([sys.executable, __file__, "--child", kind, str(files[0])])
+    seconds, cpu, peak, code, err = measured([sys.executable, __file__, "--child", kind, str(files[0])])
     if code:
         raise SystemExit(err)
-    rows.append((files[0].name, f"{baseline} (baseline)", seconds, peak, None))
+    rows.append((files[0].name, f"{baseline} (baseline)", seconds, cpu, peak, None))
     for label, options, suffix in (("guard check --format jsonl", ("--format", "jsonl"), "jsonl"),
                                    ("guard check (text)", (), "txt")):
         result = OUT / f"result-{kind}-{tag}.{suffix}"
-        seconds, peak, code, err = measured(guard_command(files, *options, "--output", str(result)))
+        seconds, cpu, peak, code, err = measured(guard_command(files, *options, "--output", str(result)))
         if code not in (0, 1):
             raise SystemExit(f"{label} exited {code}:\n{err}")
-        rows.append((files[0].name, label, seconds, peak, peak <= limit_mb))
+        rows.append((files[0].name, label, seconds, cpu, peak, peak <= limit_mb))
         print(f"  {label}: {err.strip().splitlines()[-1]}", file=sys.stderr)
     return rows
 
@@ -114,15 +119,17 @@ def main() -> int:
         if args.only in (None, kind):
             results.append((count, bench(kind, count, args.limit_mb, args.tag)))
     print(f"python {sys.version.split()[0]}; peak RSS limit {args.limit_mb:.0f} MB")
-    print(f"{'file':<22}{'run':<34}{'seconds':>9}{'rows/s':>10}{'time vs baseline':>18}{'peak RSS':>11}  limit")
+    print(f"{'file':<22}{'run':<34}{'wall s':>8}{'CPU s':>8}{'rows/s':>9}{'CPU vs baseline':>17}{'peak RSS':>11}  limit")
     failed = False
     for count, rows in results:
-        baseline = rows[0][2]
-        for name, label, seconds, peak, ok in rows:
+        baseline = rows[0][3]
+        for name, label, seconds, cpu, peak, ok in rows:
             verdict = "" if ok is None else ("pass" if ok else "FAIL")
             failed |= ok is False
-            print(f"{name:<22}{label:<34}{seconds:>9.1f}{count / seconds:>10,.0f}{seconds / baseline:>17.1f}x"
+            print(f"{name:<22}{label:<34}{seconds:>8.1f}{cpu:>8.1f}{count / cpu:>9,.0f}{cpu / baseline:>16.1f}x"
                   f"{peak:>8,.0f} MB  {verdict}")
+    print("rows/s: rows (XLSX) or lines (JSONL) per CPU second of the process, which other load on the machine "
+          "does not change; wall time is shown beside it")
     return 1 if failed else 0
 
 
