@@ -118,8 +118,8 @@ class Checking:
         self.platform = platform
         self.progress = progress
         self.late: list[tuple[InputProblem, bool]] = []
-        self.checked_products = 0
-        self.checked_keys: set[str] = set()  # promotions and rooms
+        self.checked_products = 0  # a streamed catalog's product ids are unique: counting is enough
+        self.checked_keys: set[str] = set()  # promotions and rooms, and the products of a list (ids may repeat)
 
     def __iter__(self) -> Iterator[Finding]:
         catalog = self.catalog
@@ -130,9 +130,9 @@ class Checking:
         fired, build = self.runner.fired, self.builder.build
         with gc_paused():
             for subject in stream:
-                if subject.kind == "product":
+                if subject.kind == "product" and not sized:
                     self.checked_products += 1
-                elif subject.kind in ("promotion", "room"):
+                elif subject.kind in ("product", "promotion", "room"):
                     self.checked_keys.add(subject.key)
                 for rule in fired(subject.kind, subject.platform, subject.facts):
                     yield build(rule, subject)
