@@ -169,7 +169,9 @@ def may_be_kind(line: str, kinds: frozenset[str]) -> bool:
     Other kinds than products are named by ``"kind": "..."``; a line that spells a key or value
     with ``\\u`` escapes is always parsed, so no spelling hides a record.
     """
-    return "\\u" in line or any(found in kinds for found in _KIND_KEY.findall(line))
+    if "\\u" in line:
+        return True
+    return "kind" in line and any(found in kinds for found in _KIND_KEY.findall(line))
 
 
 def _header_map(extra: Mapping[str, str] | None = None) -> dict[str, str]:
