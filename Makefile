@@ -1,6 +1,7 @@
 # make demo  - check the example catalogs, lint the example script, replay the example events
 # make test  - run the whole test suite
-# Both create .venv and install guard with its pinned dependencies on first use;
+# make bench / make bench-big - benchmarks (bench-big: large files, slow)
+# They create .venv and install guard with its pinned dependencies on first use;
 # durable_rules is compiled from source there (a C compiler and Python headers are needed).
 
 # durable_rules 2.0.28 does not import on Python 3.13+, so prefer an older interpreter if present.
@@ -9,7 +10,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench rules-test clean browser
+.PHONY: demo test bench bench-big rules-test clean browser
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "guard needs Python 3.11 or newer" >&2; exit 2; }
@@ -71,6 +72,10 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_claims.py
 	$(BIN)/python bench/bench_serve.py
 	$(BIN)/python bench/bench_captions.py
+
+# about 20 minutes: a 300,000-row XLSX and a 1,000,000-line JSONL catalog, peak memory against 1 GB
+bench-big: $(STAMP)
+	$(BIN)/python bench/bench_big.py
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .hypothesis

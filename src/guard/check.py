@@ -12,8 +12,9 @@ from guard.engine import Engine, make_engine
 from guard.errors import InputProblem
 from guard.facts import Subject, product_facts, promotion_facts, room_subjects
 from guard.findings import Finding, FindingBuilder, Report, Summary
-from guard.io.catalog import Catalog, load_catalog, parse_records
+from guard.io.catalog import Catalog, parse_records
 from guard.io.readers import RawRecord
+from guard.io.stream import stream_catalog
 from guard.lint import field_hits, text_subjects
 from guard.model import CHINA_TZ, LiveRoom, Merchant, Product, Promotion
 from guard.perf import gc_paused
@@ -39,20 +40,17 @@ def subjects(catalog: Catalog, *, platform: str | None, now: datetime, matcher: 
     """Every subject of a catalog in input order.
 
     An unresolved reference is appended to ``problems`` as (problem, whether the record was
-    rejected); the catalog itself is not changed, so it can be checked again.
+    rejected); the catalog itself is not changed, so it can be checked again. Of the products,
+    only those that promotions and rooms refer to are kept past their own subjects.
     """
     today = now.date()
+    wanted = catalog.referenced()
     products: dict[str, Product] = {}
-    for product, _, _ in catalog.products:
+    for product, file, path in catalog.products:
         if platform is not None and product.platform != platform:
             product = product.model_copy(update={"platform": platform})
-        products[product.id] = product
-    by_product: dict[str, list[Promotion]] = {}
-    for promo, _, _ in catalog.promotions:
-        for pid in promo.products or [c.product for c in promo.components]:
-            by_product.setdefault(pid, []).append(promo)
-    for product, file, path in catalog.products:
-        product = products[product.id]
+        if product.id in wanted:
+            products[product.id] = product
         merchant, problem = _resolve_merchant(product, catalog.merchants)
         if problem:
             problems.append((InputProblem(file, path, "$.merchant", problem, product.id), True))
@@ -66,6 +64,10 @@ def subjects(catalog: Catalog, *, platform: str | None, now: datetime, matcher: 
                     text, platform=product.platform, category=product.category, path=f"{path}.{field}",
                     product=product.id, key=f"product:{product.id}/{field}", file=file, hits=hits,
                 )
+    by_product: dict[str, list[Promotion]] = {}
+    for promo, _, _ in catalog.promotions:
+        for pid in promo.products or [c.product for c in promo.components]:
+            by_product.setdefault(pid, []).append(promo)
     for promo, file, path in catalog.promotions:
         refs = promo.products or [c.product for c in promo.components]
         unknown = [pid for pid in refs if pid not in products]
@@ -82,12 +84,67 @@ def subjects(catalog: Catalog, *, platform: str | None, now: datetime, matcher: 
         yield from room_subjects(room, products, now, path, file)
 
 
-def _progress(iterable: Iterable[Subject], total: int, enabled: bool) -> Iterable[Subject]:
+def _progress(iterable: Iterable[Subject], total: int | None, enabled: bool) -> Iterable[Subject]:
     if not enabled:
         return iterable
     from tqdm import tqdm
 
     return tqdm(iterable, total=total, unit="subject", file=sys.stderr, mininterval=0.5, leave=False)
+
+
+class Checking:
+    """One check of a catalog: iterate it (once) for the findings in order, then ``report``.
+
+    The findings are made as the subjects are, so a streamed catalog (``stream_catalog``) is
+    checked without holding its products; whoever iterates decides whether to keep the findings.
+    """
+
+    def __init__(
+        self,
+        catalog: Catalog,
+        *,
+        ruleset: RuleSet | None = None,
+        engine: Engine | str | None = None,
+        platform: str | None = None,
+        now: datetime | None = None,
+        lang: str = "zh",
+        progress: bool = False,
+    ) -> None:
+        self.catalog = catalog
+        self.ruleset = ruleset if ruleset is not None else default_rules()
+        self.runner = engine if isinstance(engine, Engine) else make_engine(self.ruleset, engine)
+        self.builder = FindingBuilder(self.ruleset, lang)
+        self.now = now if now is not None else datetime.now(CHINA_TZ)
+        self.platform = platform
+        self.progress = progress
+        self.late: list[tuple[InputProblem, bool]] = []
+        self.checked_products = 0  # a streamed catalog's product ids are unique: counting is enough
+        self.checked_keys: set[str] = set()  # promotions and rooms, and the products of a list (ids may repeat)
+
+    def __iter__(self) -> Iterator[Finding]:
+        catalog = self.catalog
+        sized = isinstance(catalog.products, list)
+        total = len(catalog.products) + len(catalog.promotions) + len(catalog.rooms) if sized else None
+        stream = _progress(subjects(catalog, platform=self.platform, now=self.now, matcher=bundled_matcher(),
+                                    problems=self.late), total, self.progress)
+        fired, build = self.runner.fired, self.builder.build
+        with gc_paused():
+            for subject in stream:
+                if subject.kind == "product" and not sized:
+                    self.checked_products += 1
+                elif subject.kind in ("product", "promotion", "room"):
+                    self.checked_keys.add(subject.key)
+                for rule in fired(subject.kind, subject.platform, subject.facts):
+                    yield build(rule, subject)
+
+    def report(self, findings: tuple[Finding, ...] = (), tally: Mapping[str, int] | None = None) -> Report:
+        """The report of the finished check: ``findings`` if they were kept, else their ``tally`` by tier."""
+        catalog = self.catalog
+        rejected = catalog.rejected + sum(1 for _, was_rejected in self.late if was_rejected)
+        summary = Summary(read=catalog.read, checked=self.checked_products + len(self.checked_keys), rejected=rejected,
+                          by_kind=catalog.by_kind)
+        return Report(findings, (*catalog.problems, *(p for p, _ in self.late)), summary, self.runner.name,
+                      tuple(catalog.warnings), tally=tally)
 
 
 def check_catalog(
@@ -100,27 +157,11 @@ def check_catalog(
     lang: str = "zh",
     progress: bool = False,
 ) -> Report:
-    """Evaluate every rule over a parsed catalog."""
-    ruleset = ruleset if ruleset is not None else default_rules()
-    runner = engine if isinstance(engine, Engine) else make_engine(ruleset, engine)
-    builder = FindingBuilder(ruleset, lang)
-    clock = now if now is not None else datetime.now(CHINA_TZ)
-    total = len(catalog.products) + len(catalog.promotions) + len(catalog.rooms)
-    findings: list[Finding] = []
-    checked_keys: set[str] = set()
-    late: list[tuple[InputProblem, bool]] = []
-    stream = _progress(subjects(catalog, platform=platform, now=clock, matcher=bundled_matcher(), problems=late),
-                       total, progress)
-    with gc_paused():
-        for subject in stream:
-            if subject.kind in ("product", "promotion", "room"):
-                checked_keys.add(subject.key)
-            for rule in runner.fired(subject.kind, subject.platform, subject.facts):
-                findings.append(builder.build(rule, subject))
-    rejected = catalog.rejected + sum(1 for _, was_rejected in late if was_rejected)
-    summary = Summary(read=catalog.read, checked=len(checked_keys), rejected=rejected, by_kind=catalog.by_kind)
-    return Report(tuple(findings), (*catalog.problems, *(p for p, _ in late)), summary, runner.name,
-                  tuple(catalog.warnings))
+    """Evaluate every rule over a parsed catalog (or, once, over a streamed one)."""
+    checking = Checking(catalog, ruleset=ruleset, engine=engine, platform=platform, now=now, lang=lang,
+                        progress=progress)
+    findings = tuple(checking)
+    return checking.report(findings)
 
 
 def check(
@@ -178,6 +219,7 @@ def _add_model(catalog: Catalog, kind: str, model: Any, where: str) -> None:
 
 
 def check_files(paths: Iterable[str | Path], *, columns: Mapping[str, str] | None = None, **options: Any) -> Report:
-    """Read catalog files (one catalog together) and check them; ``columns`` maps your own headers to fields."""
-    with gc_paused():  # the catalog is dropped on return, so the collector never needs to see it
-        return check_catalog(load_catalog(paths, columns), **options)
+    """Read catalog files (one catalog together) and check them as they are read; ``columns`` maps
+    your own headers to fields. The report holds every finding, but no product outlives its check."""
+    with gc_paused():
+        return check_catalog(stream_catalog(paths, columns), **options)

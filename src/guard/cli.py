@@ -7,31 +7,31 @@ or rule-file error (findings for the readable records are still printed).
 from __future__ import annotations
 
 import argparse
-import gc
 import os
 import sqlite3
 import sys
 from pathlib import Path
 from typing import Any
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from guard import __version__
-from guard.check import check_catalog
+from guard.check import Checking
 from guard.engine import ENGINES, make_engine
 from guard.errors import GuardError, InputFileError
 from guard.findings import Finding, Report, Summary
-from guard.io.catalog import load_catalog
+from guard.io.stream import stream_catalog
 from guard.io.readers import load_column_map
 from guard.model import CHINA_TZ
 from guard.perf import gc_paused
 from guard.report import FORMATS, RENDERERS
-from guard.report.text import render_text
+from guard.report.stream import rendered_check
 from guard.report.text import summary_line
 from guard.rules.loader import RuleSet, load_rules
 from guard.rules.schema import PLATFORMS
 
 FAIL_LEVELS = ("severe", "general", "minor", "never")
+PROGRESS_BYTES = 1 << 20  # by default a terminal shows progress for inputs this large (about 2,000 products)
 # Objects that the command-line process keeps until it exits: freeing a 100,000-product catalog
 # object by object takes about a second, and the process is about to end anyway (see ``run``).
 _KEEP_UNTIL_EXIT: list[object] = []
@@ -171,19 +171,22 @@ def _exit_code(report: Report, fail_on: str, ruleset: RuleSet) -> int:
     if fail_on == "never":
         return 0
     threshold = ruleset.tier_rank[fail_on]
-    return 1 if any(ruleset.tier_rank[f.tier] >= threshold for f in report.findings) else 0
+    return 1 if any(ruleset.tier_rank[tier] >= threshold for tier in report.counts()) else 0
 
 
-def _write_output(path: str | None, data: bytes) -> None:
+def _write_output(path: str | None, chunks: Iterable[bytes]) -> None:
     if path is None:
-        if hasattr(sys.stdout, "buffer"):
-            sys.stdout.buffer.write(data)
-        else:  # a text stream without bytes underneath (an embedding host's capture)
-            sys.stdout.write(data.decode("utf-8"))
+        for data in chunks:
+            if hasattr(sys.stdout, "buffer"):
+                sys.stdout.buffer.write(data)
+            else:  # a text stream without bytes underneath (an embedding host's capture)
+                sys.stdout.write(data.decode("utf-8"))
         sys.stdout.flush()
         return
     try:
-        Path(path).write_bytes(data)
+        with Path(path).open("wb") as out:
+            for data in chunks:
+                out.write(data)
     except OSError as exc:
         raise InputFileError(f"{path}: cannot write: {exc.strerror or exc}") from exc
 
@@ -204,23 +207,16 @@ def _run_check(args: argparse.Namespace) -> int:
     ruleset = load_rules(config=args.config).select(_split(args.select), _split(args.ignore))
     engine = make_engine(ruleset, args.engine)
     now = _parse_now(args.now) if args.now else datetime.now(CHINA_TZ)
-    with gc_paused():  # read and check without collector passes over the (acyclic) catalog
+    with gc_paused():  # read and check without collector passes (models and findings hold no cycles)
         columns = load_column_map(args.columns) if args.columns else None
-        catalog = load_catalog(args.catalogs, columns)
-        total = len(catalog.products) + len(catalog.promotions) + len(catalog.rooms)
-        progress = args.progress if args.progress is not None else (sys.stderr.isatty() and total >= 2000)
-        report = check_catalog(catalog, ruleset=ruleset, engine=engine, now=now, lang=args.lang,
-                               platform=args.platform, progress=progress)
+        catalog = stream_catalog(args.catalogs, columns)  # products are read as they are checked
+        size = sum(os.path.getsize(p) for p in args.catalogs if os.path.isfile(p))
+        progress = args.progress if args.progress is not None else (sys.stderr.isatty() and size >= PROGRESS_BYTES)
+        checking = Checking(catalog, ruleset=ruleset, engine=engine, now=now, lang=args.lang,
+                            platform=args.platform, progress=progress)
+        with rendered_check(checking, args.format, args.lang, args.verbose) as (report, chunks):
+            _write_output(args.output, chunks)
         _KEEP_UNTIL_EXIT.append(catalog)
-        gc.freeze()  # kept until exit: later collections (while rendering) need not scan it
-    if args.format == "xlsx":
-        from guard.report.xlsx import render_xlsx
-
-        _write_output(args.output, render_xlsx(report, args.lang))
-    elif args.format == "text":  # text that cannot be encoded (a lone surrogate) is escaped, never lost
-        _write_output(args.output, render_text(report, args.lang, verbose=args.verbose).encode("utf-8", "backslashreplace"))
-    else:
-        _write_output(args.output, RENDERERS[args.format](report, args.lang).encode("utf-8", "backslashreplace"))
     for warning in report.warnings:
         print(f"{'提示' if args.lang == 'zh' else 'warning'}: {warning.render(args.lang)}", file=sys.stderr)
     for problem in report.problems:

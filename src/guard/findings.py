@@ -108,6 +108,8 @@ class Report:
     summary: Summary = field(default_factory=lambda: Summary(0, 0, 0, {}))
     engine: str = "native"
     warnings: tuple[InputProblem, ...] = ()  # about the input, once per file; nothing was rejected
+    # findings by tier when they were written out as they were made instead of kept (findings is then empty)
+    tally: Mapping[str, int] | None = None
 
     def __iter__(self) -> Iterator[Finding]:
         return iter(self.findings)
@@ -116,7 +118,13 @@ class Report:
         return len(self.findings)
 
     def counts(self) -> dict[str, int]:
+        if self.tally is not None:
+            return dict(self.tally)
         return dict(Counter(f.tier for f in self.findings))
+
+    def total(self) -> int:
+        """How many findings the check made (kept or only counted)."""
+        return sum(self.tally.values()) if self.tally is not None else len(self.findings)
 
     def to_dict(self) -> dict[str, Any]:
         return {

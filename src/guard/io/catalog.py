@@ -24,7 +24,12 @@ MODELS: dict[str, type[BaseModel]] = {
 
 @dataclass
 class Catalog:
-    """Everything read from one or more catalog files, ready to check."""
+    """Everything read from one or more catalog files, ready to check.
+
+    ``products`` is a list, or for a streamed catalog (``guard.io.stream``) an iterable read once
+    that fills the other fields as it goes; ``kept`` then names, in advance, the products that
+    promotions and rooms refer to.
+    """
 
     merchants: dict[str, Merchant] = field(default_factory=dict)
     # each entry: (model, file, location) where location is "$.products[3]", "row 4" or "line 7"
@@ -36,9 +41,27 @@ class Catalog:
     read: int = 0
     rejected: int = 0
     by_kind: dict[str, int] = field(default_factory=dict)
+    kept: frozenset[str] | None = None
 
     def product_index(self) -> dict[str, Product]:
         return {p.id: p for p, _, _ in self.products}
+
+    def referenced(self) -> frozenset[str]:
+        """Ids of the products that promotions and live rooms refer to (all a check keeps)."""
+        if self.kept is not None:
+            return self.kept
+        return referenced_ids((p for p, _, _ in self.promotions), (r for r, _, _ in self.rooms))
+
+
+def referenced_ids(promotions: Iterable[Promotion], rooms: Iterable[LiveRoom]) -> frozenset[str]:
+    """Every product id a promotion (targets and bundle components) or a room (bound products) names."""
+    ids: set[str] = set()
+    for promo in promotions:
+        ids.update(promo.products)
+        ids.update(component.product for component in promo.components)
+    for room in rooms:
+        ids.update(item.product for item in room.products)
+    return frozenset(ids)
 
 
 def _json_path(loc: Iterable[Any]) -> str:
@@ -121,56 +144,105 @@ def validation_problems(exc: ValidationError, record: RawRecord) -> list[InputPr
     return problems
 
 
-def parse_records(items: Iterable[ReadItem], catalog: Catalog | None = None) -> Catalog:
-    """Validate records into ``catalog`` (a new one by default); bad records become problems."""
-    catalog = catalog if catalog is not None else Catalog()
-    seen_products = {p.id: f"{file} {where}" for p, file, where in catalog.products}
-    seen_other: dict[tuple[str, str], str] = {}
-    for item in items:
+class FirstSeen:
+    """Where each product id was first read, to name it when the id comes again.
+
+    One dict per file, so each entry holds the id and its location as the reader made them and the
+    file name is stored once; this is all a streamed check keeps per product.
+    """
+
+    def __init__(self) -> None:
+        self._by_file: dict[str, dict[str, str]] = {}
+
+    def add(self, key: str, file: str, location: str) -> None:
+        self._by_file.setdefault(file, {})[key] = location
+
+    def get(self, key: str) -> str | None:
+        """"file location" of the id's first record, or None when it has not been read."""
+        for file, locations in self._by_file.items():
+            location = locations.get(key)
+            if location is not None:
+                return f"{file} {location}"
+        return None
+
+
+class Intake:
+    """Validates records one at a time into a catalog; bad records become problems.
+
+    ``take`` returns a valid, first-seen product as (model, file, location) and leaves it to the
+    caller to keep or check; merchants, promotions and rooms go into the catalog. Product ids are
+    unique across files (``seen_products`` may be shared); other ids only within one intake.
+    """
+
+    def __init__(self, catalog: Catalog, seen_products: FirstSeen | None = None) -> None:
+        self.catalog = catalog
+        if seen_products is None:
+            seen_products = FirstSeen()
+            for product, file, where in catalog.products:
+                seen_products.add(product.id, file, where)
+        self.seen_products = seen_products
+        self._seen_other: dict[tuple[str, str], str] = {}
+
+    def take(self, item: ReadItem) -> tuple[Product, str, str] | None:
+        catalog = self.catalog
         if isinstance(item, InputProblem) and item.warning:
             catalog.warnings.append(item)
-            continue
+            return None
         if isinstance(item, InputProblem):
             catalog.problems.append(item)
             catalog.rejected += 1
             catalog.read += 1
-            continue
+            return None
         catalog.read += 1
         catalog.by_kind[item.kind] = catalog.by_kind.get(item.kind, 0) + 1
         if not isinstance(item.data, dict):
             catalog.problems.append(InputProblem(item.file, item.location, "$", "expected an object (mapping)"))
             catalog.rejected += 1
-            continue
+            return None
         try:
             model = MODELS[item.kind].model_validate(item.data)
         except ValidationError as exc:
             catalog.problems.extend(validation_problems(exc, item))
             catalog.rejected += 1
-            continue
-        path = f"{item.file} {item.location}"
+            return None
         key: str = model.id  # type: ignore[attr-defined]
         if item.kind == "product":
-            if key in seen_products:
+            first = self.seen_products.get(key)
+            if first is not None:
                 catalog.problems.append(InputProblem(
-                    item.file, item.location, "$.id", f"duplicate product id {key!r} (first at {seen_products[key]})", key))
+                    item.file, item.location, "$.id", f"duplicate product id {key!r} (first at {first})", key))
                 catalog.rejected += 1
-                continue
-            seen_products[key] = path
-            catalog.products.append((model, item.file, item.location))  # type: ignore[arg-type]
-            continue
-        if (item.kind, key) in seen_other:
+                return None
+            self.seen_products.add(key, item.file, item.location)
+            return model, item.file, item.location  # type: ignore[return-value]
+        if (item.kind, key) in self._seen_other:
             catalog.problems.append(InputProblem(
-                item.file, item.location, "$.id", f"duplicate {item.kind} id {key!r} (first at {seen_other[(item.kind, key)]})", key))
+                item.file, item.location, "$.id",
+                f"duplicate {item.kind} id {key!r} (first at {self._seen_other[(item.kind, key)]})", key))
             catalog.rejected += 1
-            continue
-        seen_other[(item.kind, key)] = path
+            return None
+        self._seen_other[(item.kind, key)] = f"{item.file} {item.location}"
         if item.kind == "merchant":
             catalog.merchants[key] = model  # type: ignore[assignment]
         elif item.kind == "promotion":
             catalog.promotions.append((model, item.file, item.location))  # type: ignore[arg-type]
         else:
             catalog.rooms.append((model, item.file, item.location))  # type: ignore[arg-type]
+        return None
+
+
+def parse_records(items: Iterable[ReadItem], catalog: Catalog | None = None) -> Catalog:
+    """Validate records into ``catalog`` (a new one by default); bad records become problems."""
+    catalog = catalog if catalog is not None else Catalog()
+    intake = Intake(catalog)
+    for item in items:
+        product = intake.take(item)
+        if product is not None:
+            catalog.products.append(product)
     return catalog
+
+
+NO_RECORDS = ("no records: the file holds nothing to check", "没有任何记录：文件里没有可检查的内容")
 
 
 def load_catalog(paths: Iterable[str | Path], columns: Mapping[str, str] | None = None) -> Catalog:
@@ -184,7 +256,6 @@ def load_catalog(paths: Iterable[str | Path], columns: Mapping[str, str] | None 
             before = catalog.read
             parse_records(read_file(path, columns), catalog)
             if catalog.read == before:
-                catalog.problems.append(InputProblem(str(path), "file", "$", "no records: the file holds nothing to check",
-                                                     message_zh="没有任何记录：文件里没有可检查的内容"))
+                catalog.problems.append(InputProblem(str(path), "file", "$", NO_RECORDS[0], message_zh=NO_RECORDS[1]))
     return catalog
 

@@ -6,6 +6,7 @@ inside a readable file becomes an ``InputProblem`` and reading goes on.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import itertools
@@ -67,6 +68,43 @@ def _read_bytes(path: Path) -> bytes:
         raise InputFileError(f"{path}: cannot read: {exc.strerror or exc}") from exc
 
 
+_CHUNK = 1 << 20
+
+
+def _text_encoding(path: Path) -> str:
+    """The encoding ``_decode`` would pick for the whole file, found chunk by chunk without holding it."""
+    try:
+        with path.open("rb") as handle:
+            bom = handle.read(2)
+    except OSError as exc:
+        raise InputFileError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    candidates = ("utf-16",) if bom in (b"\xff\xfe", b"\xfe\xff") else ("utf-8-sig", "gb18030")
+    for encoding in candidates:
+        decoder = codecs.getincrementaldecoder(encoding)()
+        try:
+            with path.open("rb") as handle:
+                while chunk := handle.read(_CHUNK):
+                    decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+            return encoding
+        except UnicodeDecodeError:
+            continue
+        except OSError as exc:
+            raise InputFileError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    if candidates == ("utf-16",):
+        raise InputFileError(f"{path}: starts with a UTF-16 byte-order mark but is not UTF-16 text")
+    raise InputFileError(f"{path}: neither UTF-8 nor GB18030 text")
+
+
+def _open_text(path: Path, newline: str) -> io.TextIOWrapper:
+    """The file as text, line by line, in the encoding of the whole file (lines split as in memory)."""
+    encoding = _text_encoding(path)
+    try:
+        return path.open(encoding=encoding, newline=newline)
+    except OSError as exc:
+        raise InputFileError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+
+
 def _document_records(doc: Any, name: str) -> Iterator[ReadItem]:
     if isinstance(doc, list):
         for index, item in enumerate(doc):
@@ -108,11 +146,18 @@ def read_yaml(path: Path) -> Iterator[ReadItem]:
     yield from _document_records(doc, str(path))
 
 
-def read_jsonl(path: Path, stream: io.TextIOBase | None = None) -> Iterator[ReadItem]:
+def read_jsonl(path: Path, stream: io.TextIOBase | None = None, kinds: frozenset[str] | None = None) -> Iterator[ReadItem]:
+    """One record per line, read line by line. With ``kinds``, only lines that may hold a record of
+    those kinds are parsed (see ``may_be_kind``); the others are skipped unread."""
     name = str(path)
-    lines = stream if stream is not None else io.StringIO(_decode(_read_bytes(path), name))
-    for number, line in enumerate(lines, start=1):
+    if stream is None:
+        with _open_text(path, "\n") as handle:
+            yield from read_jsonl(path, handle, kinds)
+        return
+    for number, line in enumerate(stream, start=1):
         if not line.strip():
+            continue
+        if kinds is not None and not may_be_kind(line, kinds):
             continue
         try:
             item = json.loads(line, parse_float=Decimal)
@@ -129,6 +174,20 @@ def read_jsonl(path: Path, stream: io.TextIOBase | None = None) -> Iterator[Read
             continue
         kind = item.pop("kind", "product") if item.get("kind") in KINDS else "product"
         yield RawRecord(kind, item, name, f"line {number}")
+
+
+_KIND_KEY = re.compile(r'"kind"\s*:\s*"([a-z_]+)"')
+
+
+def may_be_kind(line: str, kinds: frozenset[str]) -> bool:
+    """Whether a JSONL line may decode to a record of one of ``kinds`` (never false when it does).
+
+    Other kinds than products are named by ``"kind": "..."``; a line that spells a key or value
+    with ``\\u`` escapes is always parsed, so no spelling hides a record.
+    """
+    if "\\u" in line:
+        return True
+    return "kind" in line and any(found in kinds for found in _KIND_KEY.findall(line))
 
 
 def _header_map(extra: Mapping[str, str] | None = None, profile: Profile | None = None) -> dict[str, str]:
@@ -407,12 +466,20 @@ def _delimiter(text: str) -> str:
 
 
 def read_csv(path: Path, columns_map: Mapping[str, str] | None = None) -> Iterator[ReadItem]:
-    text = _decode(_read_bytes(path), str(path))
-    try:
-        rows = list(csv.reader(io.StringIO(text), delimiter=_delimiter(text)))
-    except csv.Error as exc:
-        raise InputFileError(f"{path}: malformed CSV: {exc}") from None
-    yield from _tabular_records(((i, list(r)) for i, r in enumerate(rows, start=1)), str(path), None, columns_map)
+    """Rows read one at a time; a malformed row ends the file with an error (nothing of it is checked)."""
+    with _open_text(path, "\n") as handle:  # lines split as io.StringIO split the whole text
+        head = "".join(itertools.islice(handle, HEADER_SEARCH_ROWS))
+        handle.seek(0)
+        reader = csv.reader(handle, delimiter=_delimiter(head))
+
+        def rows() -> Iterator[tuple[int, list[Any]]]:
+            try:
+                for number, row in enumerate(reader, start=1):
+                    yield number, list(row)
+            except csv.Error as exc:
+                raise InputFileError(f"{path}: malformed CSV: {exc}") from None
+
+        yield from _tabular_records(rows(), str(path), None, columns_map)
 
 
 def read_xlsx(path: Path, columns_map: Mapping[str, str] | None = None) -> Iterator[ReadItem]:
