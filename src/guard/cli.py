@@ -514,7 +514,7 @@ def _run_report(args: argparse.Namespace) -> int:
         text = json.dumps(report.to_dict(), ensure_ascii=False, indent=2) + "\n"
     else:
         text = render_text(report, args.lang)
-    _write_output(args.output, text.encode("utf-8", "backslashreplace"))
+    _write_output(args.output, [text.encode("utf-8", "backslashreplace")])
     for problem in report.problems:
         print(f"{'错误' if args.lang == 'zh' else 'error'}: {problem}", file=sys.stderr)
     if args.output:
