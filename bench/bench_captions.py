@@ -38,10 +38,11 @@ async def stream(host: str, port: int, lines: int, interval: float, offset: floa
         async with websockets.connect(f"ws://{host}:{port}/v1/captions?category=cosmetics&platform=douyin",
                                       max_size=2**24) as socket:
             await go.wait()
-            await asyncio.sleep(offset)  # streams are not in step
+            loop = asyncio.get_running_loop()
+            begin = loop.time() + offset  # streams are not in step; each keeps its own clock, so they never bunch up
             for number in range(lines):
                 if interval:
-                    await asyncio.sleep(interval)
+                    await asyncio.sleep(max(0.0, begin + number * interval - loop.time()))
                 start = time.perf_counter()
                 await socket.send(LINES[number % len(LINES)])
                 answer = json.loads(await socket.recv())
