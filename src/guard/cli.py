@@ -24,6 +24,7 @@ from guard.findings import Finding, Report, Summary
 from guard.io.catalog import load_catalog
 from guard.io.readers import load_column_map
 from guard.model import CHINA_TZ
+from guard.parallel import check_files_parallel, default_jobs
 from guard.perf import gc_paused
 from guard.report import FORMATS, RENDERERS
 from guard.report.text import render_text
@@ -61,6 +62,8 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--columns", metavar="FILE", help="YAML `columns: {your header: field}` for your own export")
     check.add_argument("--verbose", action="store_true", help="text format: each finding's location, penalty and sources")
     check.add_argument("--now", metavar="ISO-TIME", help="evaluate as of this time (default: now, China time)")
+    check.add_argument("--jobs", type=int, metavar="N",
+                       help="processes to check a large catalog on (default: the number of cores); findings as with 1")
     progress = check.add_mutually_exclusive_group()
     progress.add_argument("--progress", dest="progress", action="store_true", default=None, help="show a progress bar on stderr")
     progress.add_argument("--no-progress", dest="progress", action="store_false")
@@ -187,8 +190,19 @@ def _run_check(args: argparse.Namespace) -> int:
     ruleset = load_rules(config=args.config).select(_split(args.select), _split(args.ignore))
     engine = make_engine(ruleset, args.engine)
     now = _parse_now(args.now) if args.now else datetime.now(CHINA_TZ)
+    jobs = args.jobs if args.jobs is not None else default_jobs()
+    if jobs < 1:
+        print("guard: --jobs must be at least 1", file=sys.stderr)
+        return 2
     with gc_paused():  # read and check without collector passes over the (acyclic) catalog
         columns = load_column_map(args.columns) if args.columns else None
+    if jobs > 1:  # parallel: every core; small catalogs stay in this process
+        with gc_paused():
+            report = check_files_parallel(args.catalogs, columns=columns, jobs=jobs, ruleset=ruleset, engine=args.engine,
+                                          now=now, lang=args.lang, platform=args.platform)
+            _KEEP_UNTIL_EXIT.append(report)
+        return _finish_check(args, report, ruleset)
+    with gc_paused():
         catalog = load_catalog(args.catalogs, columns)
         total = len(catalog.products) + len(catalog.promotions) + len(catalog.rooms)
         progress = args.progress if args.progress is not None else (sys.stderr.isatty() and total >= 2000)
@@ -196,6 +210,10 @@ def _run_check(args: argparse.Namespace) -> int:
                                platform=args.platform, progress=progress)
         _KEEP_UNTIL_EXIT.append(catalog)
         gc.freeze()  # kept until exit: later collections (while rendering) need not scan it
+    return _finish_check(args, report, ruleset)
+
+
+def _finish_check(args: argparse.Namespace, report: Report, ruleset: RuleSet) -> int:
     if args.format == "xlsx":
         from guard.report.xlsx import render_xlsx
 
