@@ -199,7 +199,7 @@ def _run_check(args: argparse.Namespace) -> int:
     if jobs > 1:  # parallel: every core; small catalogs stay in this process
         with gc_paused():
             report = check_files_parallel(args.catalogs, columns=columns, jobs=jobs, ruleset=ruleset, engine=args.engine,
-                                          now=now, lang=args.lang, platform=args.platform)
+                                          now=now, lang=args.lang, platform=args.platform, progress=args.progress)
             _KEEP_UNTIL_EXIT.append(report)
         return _finish_check(args, report, ruleset)
     with gc_paused():

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -159,12 +160,14 @@ def check_files_parallel(
     platform: str | None = None,
     now: datetime | None = None,
     lang: str = "zh",
+    progress: bool | None = False,
 ) -> Report:
     """Read catalog files (one catalog together) and check them on ``jobs`` processes.
 
     The report equals ``check_files``'s for the same files and options: findings, problems,
     warnings and counts, in the same order. ``engine`` is an engine name; each worker builds
-    its own.
+    its own. ``progress`` shows a bar on stderr (None: when stderr is a terminal and the
+    catalog is large).
     """
     ruleset = ruleset if ruleset is not None else default_rules()
     clock = now if now is not None else datetime.now(CHINA_TZ)
@@ -181,8 +184,10 @@ def check_files_parallel(
             items.extend(read_file(path, columns))
             files.append((str(path), start, len(items)))
         product_indices = [i for i, item in enumerate(items) if _is_product(item)]
+        if progress is None:
+            progress = sys.stderr.isatty() and sum(isinstance(item, RawRecord) for item in items) >= 2000
         if jobs == 1 or len(product_indices) <= chunk_size or "fork" not in multiprocessing.get_all_start_methods():
-            return _in_process(items, files, ruleset, engine, platform, clock, lang)
+            return _in_process(items, files, ruleset, engine, platform, clock, lang, progress)
         others: list[Catalog] = []
         attributed: dict[int, list[InputProblem]] = {}
         for _, start, end in files:
@@ -197,7 +202,7 @@ def check_files_parallel(
             gathered.rooms.extend(catalog.rooms)
         chunks = [product_indices[i:i + chunk_size] for i in range(0, len(product_indices), chunk_size)]
         shared = _Shared(items, merchants, _references(gathered), ruleset, engine, platform, clock, lang)
-        results = _run_workers(shared, chunks, jobs)
+        results = _run_workers(shared, chunks, jobs, progress)
         outcome = _ChunkResult(engine=results[0].engine)
         for result in results:  # in input order: where chunks share an id, the first chunk's product is the one kept
             outcome.ids.update(result.ids)
@@ -214,26 +219,37 @@ def check_files_parallel(
                       lang)
 
 
-def _run_workers(shared: _Shared, chunks: list[list[int]], jobs: int) -> list[_ChunkResult]:
+def _run_workers(shared: _Shared, chunks: list[list[int]], jobs: int, progress: bool) -> list[_ChunkResult]:
     global _SHARED
     _SHARED = shared
     try:
         context = multiprocessing.get_context("fork")
         with context.Pool(min(jobs, len(chunks)), initializer=_start_worker) as pool:
-            return list(pool.imap(_check_chunk, chunks))
+            results = pool.imap(_check_chunk, chunks)
+            if not progress:
+                return list(results)
+            from tqdm import tqdm
+
+            with tqdm(total=sum(map(len, chunks)), unit="product", file=sys.stderr, mininterval=0.5, leave=False) as bar:
+                done = []
+                for chunk, result in zip(chunks, results):
+                    done.append(result)
+                    bar.update(len(chunk))
+                return done
     finally:
         _SHARED = None
 
 
 def _in_process(items: list[ReadItem], files: list[tuple[str, int, int]], ruleset: RuleSet, engine: str | None,
-                platform: str | None, now: datetime, lang: str) -> Report:
+                platform: str | None, now: datetime, lang: str, progress: bool) -> Report:
     catalog = Catalog()
     for name, start, end in files:
         before = catalog.read
         parse_records(items[start:end], catalog)
         if catalog.read == before:
             catalog.problems.append(_no_records(name))
-    return check_catalog(catalog, ruleset=ruleset, engine=engine, platform=platform, now=now, lang=lang)
+    return check_catalog(catalog, ruleset=ruleset, engine=engine, platform=platform, now=now, lang=lang,
+                         progress=progress)
 
 
 def _no_records(name: str) -> InputProblem:
