@@ -88,31 +88,64 @@ def _check_chunk(indices: Sequence[int]) -> _ChunkResult:
     """Validate and check the product records at ``indices`` (one worker task)."""
     shared = _SHARED
     assert shared is not None and shared.runner is not None
+    return check_product_records([(index, shared.items[index]) for index in indices], merchants=shared.merchants,
+                                 referenced=shared.referenced, ruleset=shared.ruleset, engine=shared.runner,
+                                 platform=shared.platform, now=shared.now, lang=shared.lang)
+
+
+def check_product_records(records: Iterable[tuple[int, ReadItem]], *, merchants: Mapping[str, Any],
+                          referenced: frozenset[str], ruleset: RuleSet, engine: Engine, platform: str | None,
+                          now: datetime, lang: str) -> _ChunkResult:
+    """Validate and check product records, each keyed by its position in the input.
+
+    Every product is checked on its own, so any split of a catalog gives the same per-record
+    results; a later record with an id already seen here is left for the caller to reject as a
+    duplicate. The models of the products in ``referenced`` are kept for the promotions and rooms.
+    """
     result = _ChunkResult()
-    chunk = Catalog(merchants=dict(shared.merchants))
+    chunk = Catalog(merchants=dict(merchants))
     with gc_paused():
-        for index in indices:
-            single = parse_records([shared.items[index]])
+        for index, record in records:
+            single = parse_records([record])
             if not single.products:
                 result.problems[index] = single.problems
                 continue
             entry = single.products[0]
             product_id = entry[0].id
             result.ids[index] = product_id
-            if product_id in result.findings:  # a later duplicate in this chunk: rejected by the merge
+            if product_id in result.findings:
                 continue
             result.findings[product_id] = []
             chunk.products.append(entry)
-            if product_id in shared.referenced:
+            if product_id in referenced:
                 result.models[product_id] = entry
-        report = check_catalog(chunk, ruleset=shared.ruleset, engine=shared.runner, platform=shared.platform,
-                               now=shared.now, lang=shared.lang)
+        report = check_catalog(chunk, ruleset=ruleset, engine=engine, platform=platform, now=now, lang=lang)
     result.engine = report.engine
     for finding in report.findings:
         result.findings[finding.product or ""].append(finding)
     for problem in report.problems:
         result.late.setdefault(problem.record or "", []).append(problem)
     return result
+
+
+def check_references(products: list[tuple[Product, str, str]], *, merchants: Mapping[str, Any], promotions: list[Any],
+                     rooms: list[Any], ruleset: RuleSet, engine: Engine | str | None, platform: str | None,
+                     now: datetime, lang: str) -> tuple[list[Finding], list[InputProblem], int]:
+    """Check promotions and rooms against the products they reference (the accepted ones, first occurrences).
+
+    Returns their findings, their unresolved references and how many of them were checked, as
+    ``check_catalog`` over the whole catalog gives them.
+    """
+    if not promotions and not rooms:
+        return [], [], 0
+    rest = Catalog(merchants=dict(merchants), products=list(products), promotions=list(promotions), rooms=list(rooms))
+    report = check_catalog(rest, ruleset=ruleset, engine=engine, platform=platform, now=now, lang=lang)
+    product_locations = {(file, where) for _, file, where in rest.products}
+    product_keys = {f"product:{model.id}" for model, _, _ in rest.products}
+    findings = [f for f in report.findings if f.subject.split("/", 1)[0] not in product_keys]
+    late = [p for p in report.problems if (p.file, p.location) not in product_locations]
+    products_checked = len(rest.products) - (len(report.problems) - len(late))
+    return findings, late, report.summary.checked - products_checked
 
 
 def _is_product(item: ReadItem) -> bool:
@@ -303,16 +336,12 @@ def _merge(items: list[ReadItem], files: list[tuple[str, int, int]], others: lis
             late.extend(outcome.late[product_id])
         else:
             checked += 1
-    if gathered.promotions or gathered.rooms:
-        rest = Catalog(merchants=merchants, promotions=gathered.promotions, rooms=gathered.rooms)
-        rest.products = [outcome.models[pid] for pid in accepted if pid in outcome.models]
-        report = check_catalog(rest, ruleset=ruleset, engine=engine, platform=platform, now=now, lang=lang)
-        product_locations = {(file, where) for _, file, where in rest.products}
-        product_keys = {f"product:{model.id}" for model, _, _ in rest.products}
-        findings.extend(f for f in report.findings if f.subject.split("/", 1)[0] not in product_keys)
-        rest_late = [p for p in report.problems if (p.file, p.location) not in product_locations]
-        late.extend(rest_late)
-        products_checked = len(rest.products) - (len(report.problems) - len(rest_late))
-        checked += report.summary.checked - products_checked
+    models = [outcome.models[pid] for pid in accepted if pid in outcome.models]
+    found, unresolved, count = check_references(models, merchants=merchants, promotions=gathered.promotions,
+                                                rooms=gathered.rooms, ruleset=ruleset, engine=engine,
+                                                platform=platform, now=now, lang=lang)
+    findings.extend(found)
+    late.extend(unresolved)
+    checked += count
     summary = Summary(read=read, checked=checked, rejected=rejected + len(late), by_kind=by_kind)
     return Report(tuple(findings), (*problems, *late), summary, outcome.engine, tuple(warnings))
