@@ -107,14 +107,14 @@ def _add_edge_cases(doc: dict[str, Any]) -> None:
 
 
 def write(doc: dict[str, Any], out: Path, jsonl: bool = False) -> None:
-    """Write ``doc`` as one JSON document, or its merchants and products as JSON lines with a ``kind`` per line
-    (a promotion's own ``kind`` field takes that key, so promotions and rooms stay in JSON documents)."""
+    """Write ``doc`` as one JSON document, or its merchants, products and rooms as JSON lines with a ``kind`` per
+    line (a promotion's own ``kind`` field takes that key, so promotions stay in JSON documents)."""
     out.parent.mkdir(parents=True, exist_ok=True)
     if not jsonl:
         out.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
         return
     with out.open("w", encoding="utf-8") as sink:
-        for key, kind in (("merchants", "merchant"), ("products", "product")):
+        for key, kind in (("merchants", "merchant"), ("products", "product"), ("live_rooms", "live_room")):
             for record in doc[key]:
                 sink.write(json.dumps({"kind": kind, **record}, ensure_ascii=False) + "\n")
 
@@ -123,7 +123,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--count", type=int, default=100_000)
     parser.add_argument("--out", default="bench/out/examples.json")
-    parser.add_argument("--jsonl", action="store_true", help="merchants and products as JSON lines")
+    parser.add_argument("--jsonl", action="store_true", help="merchants, products and rooms as JSON lines")
     parser.add_argument("--edge-cases", action="store_true")
     args = parser.parse_args()
     doc = replicate(args.count, edge_cases=args.edge_cases)

@@ -1,0 +1,299 @@
+"""Check catalogs on Apache Spark: the same rules, facts and engines, on Arrow batches.
+
+    result = guard.spark.check(spark, ["products.jsonl"])        # files Spark reads
+    result = guard.spark.check_frame(products_df, merchants=[...])  # a DataFrame of products
+    result.findings.write.parquet("out/")                         # the fields of --format jsonl
+
+Products are validated and checked on the executors (``mapInArrow``): each Python worker loads
+the rule set and builds the engine once and keeps them for every batch it is given. A record
+that fails validation becomes a problem with its file and location, as in one process, and the
+rest of its batch goes on. Merchants, promotions and live rooms are few: they are collected to
+the driver, merchants are shipped with the task, and promotions and rooms are checked on the
+driver against the (few) products they reference. Duplicate product ids are found with a window
+over the id, ordered by input position: the first valid record wins, as in one process.
+
+Locations: JSON lines get ``line N`` as ``guard check`` gives them; Parquet and CSV rows get
+``row N`` in the order Spark reads the file (CSV counting the header as row 1).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import sys
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from guard.errors import InputProblem
+from guard.io.catalog import Catalog, parse_records
+from guard.io.readers import RawRecord, ReadItem, read_jsonl
+from guard.model import CHINA_TZ
+from guard.parallel import check_product_records, check_references
+from guard.report.json import finding_line
+
+try:
+    import pyarrow as pa
+    from pyspark.sql import DataFrame, SparkSession, Window
+    from pyspark.sql import functions as F
+    from pyspark.sql import types as T
+except ImportError as exc:  # pragma: no cover - the extra is not installed
+    raise ImportError("guard.spark needs the spark extra: pip install 'guard[spark]'") from exc
+
+_SEQ_PER_FILE = 1 << 40  # a record's input position: file number * this + its index in the file
+OTHER_KINDS = ("merchant", "promotion", "live_room")
+
+_SOURCE = T.StructType([T.StructField(name, T.StringType()) for name in ("source", "title", "section", "confidence", "url")])
+FINDING_SCHEMA = T.StructType([
+    *(T.StructField(name, T.StringType()) for name in
+      ("rule", "name", "topic", "tier", "penalty", "platform", "product", "subject", "path", "message", "fix")),
+    T.StructField("configurable_default", T.BooleanType()),
+    T.StructField("file", T.StringType()),
+    *(T.StructField(name, T.LongType()) for name in ("start", "end", "line", "column")),
+    *(T.StructField(name, T.StringType()) for name in ("matched", "term", "family")),
+    T.StructField("sources", T.ArrayType(_SOURCE)),
+])
+_OUTCOME = T.StructType([
+    T.StructField("seq", T.LongType()),
+    T.StructField("file", T.StringType()),
+    T.StructField("location", T.StringType()),
+    T.StructField("record", T.StringType()),
+    T.StructField("id", T.StringType()),
+    T.StructField("problems", T.StringType()),
+    T.StructField("late", T.StringType()),
+    T.StructField("findings", T.ArrayType(T.StringType())),
+])
+
+
+@dataclass(frozen=True)
+class Options:
+    """How to check: shipped to the executors, where the rules are loaded from it once per worker."""
+
+    config: str | Mapping[str, Any] | None = None
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    engine: str | None = None
+    platform: str | None = None
+    now: datetime | None = None
+    lang: str = "zh"
+
+
+@dataclass
+class SparkResult:
+    """Findings as a DataFrame (the fields of ``--format jsonl``) and the input problems, in input order."""
+
+    findings: DataFrame
+    problems: list[InputProblem]
+    read: int
+    rejected: int
+
+
+_LOADED: dict[Options, tuple[Any, Any]] = {}
+
+
+def _rules(options: Options) -> tuple[Any, Any]:
+    """The rule set and engine for ``options``, built once per Python worker and kept."""
+    loaded = _LOADED.get(options)
+    if loaded is None:
+        from guard.engine import make_engine
+        from guard.rules.loader import load_rules
+
+        ruleset = load_rules(config=options.config).select(list(options.select), list(options.ignore))
+        loaded = _LOADED[options] = (ruleset, make_engine(ruleset, options.engine))
+    return loaded
+
+
+def _item(file: str, location: str, record: str) -> ReadItem:
+    """One JSON line as ``guard check`` reads it (kind, malformed JSON, non-objects), at its real location."""
+    items = list(read_jsonl(Path(file), io.StringIO(record)))
+    if not items:
+        return InputProblem(file, location, "$", "empty record")
+    return replace(items[0], location=location)
+
+
+def _problems_json(problems: Sequence[InputProblem]) -> str | None:
+    return json.dumps([p.to_dict() for p in problems], ensure_ascii=False) if problems else None
+
+
+def _check_batches(options: Options, merchant_records: list[RawRecord], referenced: frozenset[str]) -> Any:
+    def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        ruleset, engine = _rules(options)
+        merchants = parse_records(merchant_records).merchants
+        now = options.now or datetime.now(CHINA_TZ)
+        for batch in batches:
+            rows = batch.to_pylist()
+            items = [(row["seq"], _item(row["file"], row["location"], row["record"])) for row in rows]
+            result = check_product_records(items, merchants=merchants, referenced=frozenset(), ruleset=ruleset,
+                                           engine=engine, platform=options.platform, now=now, lang=options.lang)
+            first_of: dict[str, int] = {}
+            for seq, product_id in result.ids.items():
+                first_of.setdefault(product_id, seq)
+            out: dict[str, list[Any]] = {name: [] for name in _OUTCOME.names}
+            for row in rows:
+                seq = row["seq"]
+                product_id = result.ids.get(seq)
+                first = product_id is not None and first_of[product_id] == seq
+                out["seq"].append(seq)
+                out["file"].append(row["file"])
+                out["location"].append(row["location"])
+                out["record"].append(row["record"] if product_id in referenced else None)
+                out["id"].append(product_id)
+                out["problems"].append(_problems_json(result.problems.get(seq, [])))
+                out["late"].append(_problems_json(result.late.get(product_id, [])) if first else None)
+                out["findings"].append([finding_line(f) for f in result.findings[product_id]] if first else [])
+            yield pa.RecordBatch.from_pydict(out, schema=_arrow_outcome())
+    return run
+
+
+def _arrow_outcome() -> pa.Schema:
+    return pa.schema([("seq", pa.int64()), ("file", pa.string()), ("location", pa.string()), ("record", pa.string()),
+                      ("id", pa.string()), ("problems", pa.string()), ("late", pa.string()),
+                      ("findings", pa.list_(pa.string()))])
+
+
+def session(master: str = "local[*]", name: str = "guard") -> SparkSession:
+    """A Spark session whose Python workers run this interpreter (so they import this guard)."""
+    if master.startswith("local"):  # the context reads the workers' interpreter from the environment
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    builder = SparkSession.builder.master(master).appName(name).config("spark.ui.showConsoleProgress", "false")
+    if master.startswith("local"):
+        builder = builder.config("spark.ui.enabled", "false")
+    spark = builder.getOrCreate()
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark
+
+
+def read_records(spark: SparkSession, paths: Sequence[str | Path]) -> DataFrame:
+    """Every record of the files as (seq, file, location, kind, record as JSON text), read by Spark.
+
+    ``.jsonl``/``.ndjson``/``.json`` are JSON lines; ``.parquet`` and ``.csv`` (with a header of
+    guard's field names) are rows of products.
+    """
+    frames = []
+    for number, path in enumerate(paths):
+        name = str(path)
+        suffix = Path(name).suffix.lower()
+        if suffix in (".jsonl", ".ndjson", ".json"):
+            lines = spark.read.text(name).rdd.map(lambda row: row.value).zipWithIndex()
+            frame = lines.map(lambda pair, n=number, f=name: (n * _SEQ_PER_FILE + pair[1], f, f"line {pair[1] + 1}",
+                                                               pair[0])).toDF("seq long, file string, location string, record string")
+            frame = frame.filter(F.trim("record") != "")
+            kind = F.get_json_object("record", "$.kind")
+            frame = frame.withColumn("kind", F.when(kind.isin(*OTHER_KINDS), kind).otherwise(F.lit("product")))
+        elif suffix in (".parquet", ".csv"):
+            table = spark.read.parquet(name) if suffix == ".parquet" else spark.read.option("header", True).csv(name)
+            first_row = 2 if suffix == ".csv" else 1
+            rows = table.select(F.to_json(F.struct(*table.columns)).alias("record")).rdd.map(lambda row: row.record)
+            frame = rows.zipWithIndex().map(
+                lambda pair, n=number, f=name, r=first_row: (n * _SEQ_PER_FILE + pair[1], f, f"row {pair[1] + r}",
+                                                             pair[0])).toDF("seq long, file string, location string, record string")
+            frame = frame.withColumn("kind", F.lit("product"))
+        else:
+            raise ValueError(f"{name}: Spark reads .jsonl, .json (JSON lines), .parquet and .csv here")
+        frames.append(frame)
+    if not frames:
+        raise ValueError("no input files")
+    records = frames[0]
+    for frame in frames[1:]:
+        records = records.unionByName(frame)
+    return records
+
+
+def check(spark: SparkSession, paths: Sequence[str | Path], **options: Any) -> SparkResult:
+    """Read catalog files with Spark and check them; see ``check_records`` for the options."""
+    return check_records(read_records(spark, paths), **options)
+
+
+def check_frame(products: DataFrame, *, name: str = "<dataframe>", merchants: Sequence[Mapping[str, Any]] = (),
+                promotions: Sequence[Mapping[str, Any]] = (), rooms: Sequence[Mapping[str, Any]] = (),
+                **options: Any) -> SparkResult:
+    """Check a DataFrame of products (columns named as guard's fields), with merchants, promotions and rooms as dicts."""
+    rows = products.select(F.to_json(F.struct(*products.columns)).alias("record")).rdd.map(lambda row: row.record)
+    records = rows.zipWithIndex().map(lambda pair: (pair[1], name, f"row {pair[1] + 1}", pair[0], "product")) \
+        .toDF("seq long, file string, location string, record string, kind string")
+    spark = products.sparkSession
+    extra = [(_SEQ_PER_FILE + i, "<input>", f"$.{kind}s[{i}]", json.dumps(dict(item), ensure_ascii=False, default=str), kind)
+             for kind, items in (("merchant", merchants), ("promotion", promotions), ("live_room", rooms))
+             for i, item in enumerate(items)]
+    if extra:
+        records = records.unionByName(spark.createDataFrame(extra, records.schema))
+    return check_records(records, **options)
+
+
+def check_records(records: DataFrame, *, config: str | Mapping[str, Any] | None = None, select: Sequence[str] = (),
+                  ignore: Sequence[str] = (), engine: str | None = None, platform: str | None = None,
+                  now: datetime | None = None, lang: str = "zh") -> SparkResult:
+    """Check records read by ``read_records``: findings as a DataFrame, problems in input order."""
+    options = Options(config, tuple(select), tuple(ignore), engine, platform, now or datetime.now(CHINA_TZ), lang)
+    others = [row for row in records.filter(F.col("kind") != "product").orderBy("seq").collect()]
+    other_items = [_item(row.file, row.location, row.record) for row in others]
+    other_items = [replace(item, kind=row.kind) if isinstance(item, RawRecord) else item  # a promotion's own "kind"
+                   for row, item in zip(others, other_items)]
+    catalog = Catalog()
+    for file in dict.fromkeys(row.file for row in others):  # one parse per file, as guard check does
+        parse_records([item for row, item in zip(others, other_items) if row.file == file], catalog)
+    merchant_records = [item for item in other_items if isinstance(item, RawRecord) and item.kind == "merchant"]
+    referenced: set[str] = set()
+    for promo, _, _ in catalog.promotions:
+        referenced.update(promo.products or [c.product for c in promo.components])
+    for room, _, _ in catalog.rooms:
+        referenced.update(item.product for item in room.products)
+    frozen = frozenset(referenced)
+    products = records.filter(F.col("kind") == "product").select("seq", "file", "location", "record")
+    outcome = products.mapInArrow(_check_batches(options, merchant_records, frozen), _OUTCOME)
+    by_id = Window.partitionBy("id").orderBy("seq")
+    ranked = outcome.withColumn("rank", F.when(F.col("id").isNull(), F.lit(1)).otherwise(F.row_number().over(by_id))) \
+        .withColumn("first_at", F.first(F.concat_ws(" ", "file", "location")).over(by_id)).cache()
+    kept = ranked.filter(F.col("rank") == 1)
+    findings = kept.select("seq", F.posexplode("findings").alias("index", "line")) \
+        .select("seq", "index", F.from_json("line", FINDING_SCHEMA).alias("finding")).select("seq", "index", "finding.*")
+    problems, rejected, read = _problems(ranked, catalog, len(others))
+    ruleset, runner = _rules(options)
+    referenced_rows = kept.filter(F.col("record").isNotNull()).orderBy("seq").collect()
+    models = parse_records([_item(row.file, row.location, row.record) for row in referenced_rows]).products
+    found, late, _ = check_references(models, merchants=catalog.merchants, promotions=catalog.promotions,
+                                      rooms=catalog.rooms, ruleset=ruleset, engine=runner, platform=options.platform,
+                                      now=options.now, lang=lang)
+    problems.extend(late)
+    if found:
+        spark = records.sparkSession
+        lines = spark.createDataFrame([(2 * _SEQ_PER_FILE * 1000 + i, 0, finding_line(f)) for i, f in enumerate(found)],
+                                      "seq long, index int, line string")
+        findings = findings.unionByName(
+            lines.select("seq", "index", F.from_json("line", FINDING_SCHEMA).alias("finding")).select("seq", "index", "finding.*"))
+    return SparkResult(findings.drop("seq", "index"), problems, read, rejected + len(late))
+
+
+def _problems(ranked: DataFrame, catalog: Catalog, others_read: int) -> tuple[list[InputProblem], int, int]:
+    """The input problems in input order: read problems, then duplicates, then products' unresolved merchants."""
+    rows = ranked.filter(F.col("problems").isNotNull() | (F.col("rank") > 1) | F.col("late").isNotNull()) \
+        .select("seq", "file", "location", "id", "problems", "late", "rank", "first_at").orderBy("seq").collect()
+    read = ranked.count() + others_read
+    problems: list[InputProblem] = []
+    late: list[InputProblem] = []
+    rejected = catalog.rejected
+    for row in rows:
+        if row.problems:
+            problems.extend(InputProblem(**p) for p in json.loads(row.problems))
+            rejected += 1
+        elif row.rank > 1:
+            problems.append(InputProblem(row.file, row.location, "$.id",
+                                         f"duplicate product id {row.id!r} (first at {row.first_at})", row.id))
+            rejected += 1
+        if row.late:
+            late.extend(InputProblem(**p) for p in json.loads(row.late))
+    return [*catalog.problems, *problems, *late], rejected + len(late), read
+
+
+def write(result: SparkResult, directory: str | Path, fmt: str = "jsonl") -> None:
+    """Write the findings as JSON-lines part files (``jsonl``) or Parquet into ``directory``."""
+    if fmt == "jsonl":
+        result.findings.write.mode("overwrite").json(str(directory))
+    elif fmt == "parquet":
+        result.findings.write.mode("overwrite").parquet(str(directory))
+    else:
+        raise ValueError(f"format {fmt!r}: Spark writes jsonl or parquet")
+

@@ -1,0 +1,122 @@
+"""guard.spark in local mode: the findings and problems of guard check, record for record."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import NOW
+
+from guard.check import check_files
+from guard.engine import durable
+from guard.report.json import render_jsonl
+
+pytest.importorskip("pyspark", reason="the spark extra (pyspark) is not installed")
+if shutil.which("java") is None:
+    pytest.skip("Spark needs Java (java is not on PATH)", allow_module_level=True)
+
+import guard.spark  # noqa: E402  (after the skips: it needs pyspark)
+
+pytestmark = [
+    pytest.mark.slow,
+    # py4j leaves its gateway sockets to the collector
+    pytest.mark.filterwarnings("ignore::ResourceWarning"),
+    pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
+]
+BENCH = Path(__file__).resolve().parent.parent / "bench"
+
+
+def _replicate_module() -> Any:
+    spec = importlib.util.spec_from_file_location("replicate_examples", BENCH / "replicate_examples.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def spark() -> Iterator[Any]:
+    session = guard.spark.session("local[2]")
+    session.conf.set("spark.sql.shuffle.partitions", "2")
+    yield session
+    session.stop()
+
+
+@pytest.fixture(scope="module")
+def catalog_files(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    """JSON lines: merchants, products and rooms with every cross-product edge case, a bad line, a second file."""
+    replicate = _replicate_module()
+    folder = tmp_path_factory.mktemp("spark")
+    first, second = folder / "catalog.jsonl", folder / "more.jsonl"
+    replicate.write(replicate.replicate(300, edge_cases=True), first, jsonl=True)
+    with first.open("a", encoding="utf-8") as sink:
+        sink.write("\n{not json\n[1, 2]\n")
+    more = replicate.replicate(60)
+    more["products"][5] = {"id": more["products"][4]["id"], "category": "apparel"}
+    more["merchants"] = []
+    replicate.write(more, second, jsonl=True)
+    return [first, second]
+
+
+def _key(record: dict[str, Any]) -> str:
+    return json.dumps({k: v for k, v in record.items() if v is not None}, sort_keys=True, ensure_ascii=False)
+
+
+def _problems(problems: Any) -> list[str]:
+    return sorted(json.dumps(p.to_dict(), sort_keys=True, ensure_ascii=False) for p in problems)
+
+
+@pytest.mark.parametrize("engine_name", ["native", pytest.param("durable", marks=pytest.mark.durable)])
+def test_spark_finds_what_guard_check_finds(spark: Any, catalog_files: list[Path], engine_name: str,
+                                            tmp_path: Path) -> None:
+    if engine_name == "durable" and not durable.available():
+        pytest.skip(durable.unavailable_reason())
+    result = guard.spark.check(spark, [str(p) for p in catalog_files], now=NOW, lang="en", engine=engine_name)
+    guard.spark.write(result, tmp_path / "out", "jsonl")
+    written = [json.loads(line) for part in sorted((tmp_path / "out").glob("part-*"))
+               for line in part.read_text(encoding="utf-8").splitlines()]
+    expected = check_files([str(p) for p in catalog_files], now=NOW, lang="en", engine=engine_name)
+    assert sorted(map(_key, written)) == sorted(_key(json.loads(line)) for line in render_jsonl(expected).splitlines())
+    assert _problems(result.problems) == _problems(expected.problems)
+    assert (result.read, result.rejected) == (expected.summary.read, expected.summary.rejected)
+    messages = [p.message for p in result.problems]
+    assert any(m.startswith("duplicate product id") for m in messages)
+    assert any(m.startswith("malformed JSON") for m in messages)
+    assert any(f["subject"].startswith("room:EDGE-ROOM") for f in written)
+
+
+def test_a_dataframe_of_products_with_promotions(spark: Any, tmp_path: Path) -> None:
+    replicate = _replicate_module()
+    doc = replicate.replicate(80, edge_cases=True)
+    merchants, promotions, rooms = doc["merchants"], doc["promotions"], doc["live_rooms"]
+    lines = tmp_path / "products.jsonl"
+    lines.write_text("".join(json.dumps(p, ensure_ascii=False) + "\n" for p in doc["products"]), encoding="utf-8")
+    frame = spark.read.json(str(lines), primitivesAsString=True)
+    result = guard.spark.check_frame(frame, merchants=merchants, promotions=promotions, rooms=rooms, now=NOW, lang="en")
+    found = [json.loads(line) for line in result.findings.toJSON().collect()]
+    document = tmp_path / "catalog.json"
+    replicate.write(doc, document)
+    reference = check_files([document], now=NOW, lang="en")
+
+    def without_place(record: dict[str, Any]) -> str:
+        return _key({k: v for k, v in record.items() if k not in ("file", "path")})
+
+    assert sorted(map(without_place, found)) == sorted(without_place(f.to_dict()) for f in reference.findings)
+    assert any(f["subject"].startswith("promotion:EDGE-PROMO-FAR") for f in found)
+    def message(problem: Any) -> str:  # a duplicate names where the first one is, a row here and a JSON path there
+        return str(problem.message).split(" (first at ")[0]
+
+    assert sorted(map(message, result.problems)) == sorted(map(message, reference.problems))
+
+
+def test_parquet_output_has_the_fields_of_jsonl(spark: Any, catalog_files: list[Path], tmp_path: Path) -> None:
+    result = guard.spark.check(spark, [str(catalog_files[1])], now=NOW, lang="en")
+    guard.spark.write(result, tmp_path / "parquet", "parquet")
+    table = spark.read.parquet(str(tmp_path / "parquet"))
+    assert table.columns == [field.name for field in guard.spark.FINDING_SCHEMA.fields]
+    assert table.count() == len(check_files([catalog_files[1]], now=NOW))
