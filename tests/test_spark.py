@@ -120,3 +120,37 @@ def test_parquet_output_has_the_fields_of_jsonl(spark: Any, catalog_files: list[
     table = spark.read.parquet(str(tmp_path / "parquet"))
     assert table.columns == [field.name for field in guard.spark.FINDING_SCHEMA.fields]
     assert table.count() == len(check_files([catalog_files[1]], now=NOW))
+
+
+def test_price_history_as_a_table(spark: Any, tmp_path: Path) -> None:
+    replicate = _replicate_module()
+    doc = replicate.replicate(150)
+    base = next(p for p in doc["products"] if p["category"] == "apparel")
+    for number, points in enumerate((
+        [("2026-11-10T10:00:00+08:00", "199.00"), ("2026-11-20T10:00:00+08:00", "110.00"),
+         ("2026-11-24T10:00:00+08:00", "120.00")],  # the 7-day low (110) is not the last price (120)
+        [("2026-10-01T10:00:00+08:00", "300.00"), ("2026-11-01T10:00:00+08:00", "150.00")],  # none in 7 days: the last
+    )):
+        doc["products"].append({**base, "id": f"HISTORY-{number}", "price_type": "discount", "price": "199.00",
+                                "price2": "99.00", "price_history": [{"at": at, "price": price} for at, price in points]})
+    embedded, separate = tmp_path / "embedded.jsonl", tmp_path / "separate.jsonl"
+    replicate.write(doc, embedded, jsonl=True)
+    rows = [(p["id"], point["at"], point["price"]) for p in doc["products"] for point in p.pop("price_history", [])]
+    for p in doc["products"][:3]:  # a transaction after the check's time changes nothing
+        rows.append((p["id"], "2026-12-25T10:00:00+08:00", "0.01"))
+    replicate.write(doc, separate, jsonl=True)
+    history = spark.createDataFrame(rows, "product string, at string, price string")
+    result = guard.spark.check(spark, [str(separate)], now=NOW, lang="en", history=history)
+    found = [json.loads(line) for line in result.findings.toJSON().collect()]
+    expected = [json.loads(line) for line in render_jsonl(check_files([embedded], now=NOW, lang="en")).splitlines()]
+
+    def without_file(record: dict[str, Any]) -> str:
+        return _key({k: v for k, v in record.items() if k != "file"})
+
+    assert sorted(map(without_file, found)) == sorted(map(without_file, expected))
+    messages = [f["message"] for f in expected if f["product"] in ("HISTORY-0", "HISTORY-1")]
+    assert any("110.00" in m and "lowest transaction price of the 7 days before" in m for m in messages)
+    assert any("150.00" in m and "last transaction price" in m for m in messages)
+    digest = {row.product: json.loads(row.history) for row in guard.spark.history_digest(history, NOW).collect()}
+    assert len(digest) == len({r[0] for r in rows if r[1] < "2026-11-26"})
+    assert all(len(points) == 1 for points in digest.values())

@@ -51,8 +51,8 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("catalogs", nargs="+", metavar="CATALOG", help="JSON, JSONL, YAML, CSV or XLSX files; together one catalog")
     check.add_argument("--platform", choices=PLATFORMS, help="check every product as if listed on this platform")
     check.add_argument("--engine", choices=ENGINES, help="rule engine (default: $GUARD_ENGINE or native)")
-    check.add_argument("--format", choices=(*FORMATS, "xlsx"), default="text",
-                       help="text, json, jsonl, sarif, github, or xlsx (a workbook; needs --output)")
+    check.add_argument("--format", choices=(*FORMATS, "xlsx", "parquet"), default="text",
+                       help="text, json, jsonl, sarif, github, or xlsx (a workbook; needs --output); with --spark jsonl or parquet")
     check.add_argument("--output", metavar="FILE", help="write the findings to FILE instead of stdout")
     check.add_argument("--lang", choices=("zh", "en"), default="zh")
     check.add_argument("--select", action="append", metavar="IDS", help="only rules whose id starts with these (comma-separated), or topics")
@@ -64,6 +64,9 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--now", metavar="ISO-TIME", help="evaluate as of this time (default: now, China time)")
     check.add_argument("--jobs", type=int, metavar="N",
                        help="processes to check a large catalog on (default: the number of cores); findings as with 1")
+    check.add_argument("--spark", action="store_true",
+                       help="check on Apache Spark (JSON lines, Parquet, CSV in; --output DIR of jsonl or parquet parts)")
+    check.add_argument("--master", default="local[*]", help="with --spark: the Spark master (default local[*])")
     progress = check.add_mutually_exclusive_group()
     progress.add_argument("--progress", dest="progress", action="store_true", default=None, help="show a progress bar on stderr")
     progress.add_argument("--no-progress", dest="progress", action="store_false")
@@ -183,7 +186,35 @@ def _parse_now(text: str) -> datetime:
     return now if now.tzinfo is not None else now.replace(tzinfo=CHINA_TZ)
 
 
+def _run_check_spark(args: argparse.Namespace, now: datetime) -> int:
+    if not args.output or args.format not in ("jsonl", "parquet"):
+        print("guard: --spark writes part files: give --output DIR and --format jsonl or parquet", file=sys.stderr)
+        return 2
+    from guard import spark
+
+    session = spark.session(args.master)
+    result = spark.check(session, args.catalogs, config=args.config, select=_split(args.select), ignore=_split(args.ignore),
+                         engine=args.engine, platform=args.platform, now=now, lang=args.lang)
+    spark.write(result, args.output, args.format)
+    for problem in result.problems:
+        print(f"{'错误' if args.lang == 'zh' else 'error'}: {problem.render(args.lang)}", file=sys.stderr)
+    written = spark.read_back(session, args.output, args.format)
+    print(f"guard: {result.read} records read, {result.rejected} rejected, {written} findings in {args.output}", file=sys.stderr)
+    if result.problems:
+        return 2
+    if args.fail_on == "never":
+        return 0
+    ruleset = load_rules(config=args.config)
+    failing = [tier for tier, rank in ruleset.tier_rank.items() if rank >= ruleset.tier_rank[args.fail_on]]
+    return 1 if spark.read_back(session, args.output, args.format, tiers=failing) else 0
+
+
 def _run_check(args: argparse.Namespace) -> int:
+    if args.spark:
+        return _run_check_spark(args, _parse_now(args.now) if args.now else datetime.now(CHINA_TZ))
+    if args.format == "parquet":
+        print("guard: --format parquet needs --spark", file=sys.stderr)
+        return 2
     if args.format == "xlsx" and not args.output:
         print("guard: --format xlsx writes a workbook: give --output FILE.xlsx", file=sys.stderr)
         return 2

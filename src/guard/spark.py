@@ -31,6 +31,7 @@ from typing import Any
 from guard.errors import InputProblem
 from guard.io.catalog import Catalog, parse_records
 from guard.io.readers import RawRecord, ReadItem, read_jsonl
+from guard.facts import REFERENCE_WINDOW
 from guard.model import CHINA_TZ
 from guard.parallel import check_product_records, check_references
 from guard.report.json import finding_line
@@ -114,6 +115,48 @@ def _item(file: str, location: str, record: str) -> ReadItem:
     return replace(items[0], location=location)
 
 
+def _with_history(item: ReadItem, history: str | list[dict[str, Any]] | None) -> ReadItem:
+    """The record with its price history from the history table (which replaces any in the record)."""
+    if history is None or not isinstance(item, RawRecord) or not isinstance(item.data, dict):
+        return item
+    return replace(item, data={**item.data, "price_history": json.loads(history) if isinstance(history, str) else history})
+
+
+def history_digest(history: DataFrame, now: datetime) -> DataFrame:
+    """Per product, the one transaction that decides its reference ceiling as of ``now``, with window functions.
+
+    ``history`` has columns product, at (ISO time) and price (yuan). A product's ceiling is the
+    lowest price of the 7 days before ``now``, else its last price before ``now``
+    (``guard.facts.reference_ceiling``); the transaction that gives it is all a product's own
+    check needs, so only that row per product reaches the executors' checks:
+    (product, history as JSON text).
+    """
+    points = history.select(F.col("product").cast("string").alias("product"), F.col("at").cast("string").alias("at"),
+                            F.col("price").cast("string").alias("price"))
+    points = points.withColumn("at_ts", F.try_to_timestamp(F.col("at"))) \
+        .withColumn("fen", (F.col("price").try_cast("decimal(14,2)") * 100).cast("long"))
+    before = points.filter(F.col("at_ts") < F.lit(now))
+    per_product = Window.partitionBy("product")
+    in_window = F.col("at_ts") >= F.lit(now - REFERENCE_WINDOW)
+    ranked = before.withColumn("window_low", F.min(F.when(in_window, F.col("fen"))).over(per_product))
+    is_low = F.when(in_window & (F.col("fen") == F.col("window_low")), 0).otherwise(1)
+    ranked = ranked.withColumn("pick", F.row_number().over(
+        per_product.orderBy(is_low, F.col("at_ts").desc(), F.col("fen").desc())))  # a window low, else the last one
+    return ranked.filter(F.col("pick") == 1).select("product", F.to_json(F.array(F.struct("at", "price"))).alias("history"))
+
+
+def _full_history(history: DataFrame, products: frozenset[str]) -> dict[str, list[dict[str, str]]]:
+    """Every transaction of a few products (those promotions and rooms name), for the checks on the driver."""
+    found: dict[str, list[dict[str, str]]] = {}
+    if not products:
+        return found
+    rows = history.select(F.col("product").cast("string").alias("product"), F.col("at").cast("string").alias("at"),
+                          F.col("price").cast("string").alias("price")).filter(F.col("product").isin(*sorted(products)))
+    for row in rows.collect():
+        found.setdefault(row.product, []).append({"at": row.at, "price": row.price})
+    return found
+
+
 def _problems_json(problems: Sequence[InputProblem]) -> str | None:
     return json.dumps([p.to_dict() for p in problems], ensure_ascii=False) if problems else None
 
@@ -125,7 +168,8 @@ def _check_batches(options: Options, merchant_records: list[RawRecord], referenc
         now = options.now or datetime.now(CHINA_TZ)
         for batch in batches:
             rows = batch.to_pylist()
-            items = [(row["seq"], _item(row["file"], row["location"], row["record"])) for row in rows]
+            items = [(row["seq"], _with_history(_item(row["file"], row["location"], row["record"]), row.get("history")))
+                     for row in rows]
             result = check_product_records(items, merchants=merchants, referenced=frozenset(), ruleset=ruleset,
                                            engine=engine, platform=options.platform, now=now, lang=options.lang)
             first_of: dict[str, int] = {}
@@ -225,8 +269,12 @@ def check_frame(products: DataFrame, *, name: str = "<dataframe>", merchants: Se
 
 def check_records(records: DataFrame, *, config: str | Mapping[str, Any] | None = None, select: Sequence[str] = (),
                   ignore: Sequence[str] = (), engine: str | None = None, platform: str | None = None,
-                  now: datetime | None = None, lang: str = "zh") -> SparkResult:
-    """Check records read by ``read_records``: findings as a DataFrame, problems in input order."""
+                  now: datetime | None = None, lang: str = "zh", history: DataFrame | None = None) -> SparkResult:
+    """Check records read by ``read_records``: findings as a DataFrame, problems in input order.
+
+    ``history`` (columns product, at, price) is the products' price history as a table: it
+    replaces any history in the records, and the 7-day low is found in Spark (``history_digest``).
+    """
     options = Options(config, tuple(select), tuple(ignore), engine, platform, now or datetime.now(CHINA_TZ), lang)
     others = [row for row in records.filter(F.col("kind") != "product").orderBy("seq").collect()]
     other_items = [_item(row.file, row.location, row.record) for row in others]
@@ -243,6 +291,10 @@ def check_records(records: DataFrame, *, config: str | Mapping[str, Any] | None 
         referenced.update(item.product for item in room.products)
     frozen = frozenset(referenced)
     products = records.filter(F.col("kind") == "product").select("seq", "file", "location", "record")
+    if history is not None:
+        digest = history_digest(history, options.now)  # type: ignore[arg-type]
+        products = products.withColumn("key", F.get_json_object("record", "$.id")) \
+            .join(digest, F.col("key") == digest.product, "left").select("seq", "file", "location", "record", "history")
     outcome = products.mapInArrow(_check_batches(options, merchant_records, frozen), _OUTCOME)
     by_id = Window.partitionBy("id").orderBy("seq")
     ranked = outcome.withColumn("rank", F.when(F.col("id").isNull(), F.lit(1)).otherwise(F.row_number().over(by_id))) \
@@ -253,7 +305,10 @@ def check_records(records: DataFrame, *, config: str | Mapping[str, Any] | None 
     problems, rejected, read = _problems(ranked, catalog, len(others))
     ruleset, runner = _rules(options)
     referenced_rows = kept.filter(F.col("record").isNotNull()).orderBy("seq").collect()
-    models = parse_records([_item(row.file, row.location, row.record) for row in referenced_rows]).products
+    full = _full_history(history, frozen) if history is not None else {}
+    models = parse_records([_with_history(_item(row.file, row.location, row.record), full.get(row.id, [] if history
+                                                                                                 is not None else None))
+                            for row in referenced_rows]).products
     found, late, _ = check_references(models, merchants=catalog.merchants, promotions=catalog.promotions,
                                       rooms=catalog.rooms, ruleset=ruleset, engine=runner, platform=options.platform,
                                       now=options.now, lang=lang)
@@ -286,6 +341,13 @@ def _problems(ranked: DataFrame, catalog: Catalog, others_read: int) -> tuple[li
         if row.late:
             late.extend(InputProblem(**p) for p in json.loads(row.late))
     return [*catalog.problems, *problems, *late], rejected + len(late), read
+
+
+def read_back(spark: SparkSession, directory: str | Path, fmt: str = "jsonl", tiers: Sequence[str] | None = None) -> int:
+    """How many findings ``write`` put in ``directory`` (of these tiers, when given)."""
+    reader = spark.read.schema(FINDING_SCHEMA)
+    table = reader.json(str(directory)) if fmt == "jsonl" else reader.parquet(str(directory))
+    return (table if tiers is None else table.filter(F.col("tier").isin(*tiers))).count()
 
 
 def write(result: SparkResult, directory: str | Path, fmt: str = "jsonl") -> None:
