@@ -13,6 +13,7 @@ import pytest
 from conftest import NOW
 
 from guard.check import check_files
+from guard.cli import main
 from guard.engine import durable
 from guard.report.json import render_jsonl
 
@@ -154,3 +155,21 @@ def test_price_history_as_a_table(spark: Any, tmp_path: Path) -> None:
     digest = {row.product: json.loads(row.history) for row in guard.spark.history_digest(history, NOW).collect()}
     assert len(digest) == len({r[0] for r in rows if r[1] < "2026-11-26"})
     assert all(len(points) == 1 for points in digest.values())
+
+
+def test_cli_spark_writes_the_findings_of_guard_check(spark: Any, catalog_files: list[Path], tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "findings"
+    code = main(["check", "--spark", "--master", "local[2]", str(catalog_files[0]), "--now", NOW.isoformat(),
+                 "--format", "jsonl", "--output", str(out), "--lang", "en"])
+    assert code == 2  # the catalog has bad records
+    written = sorted(_key(json.loads(line)) for part in out.glob("part-*")
+                     for line in part.read_text(encoding="utf-8").splitlines())
+    expected = render_jsonl(check_files([catalog_files[0]], now=NOW, lang="en"))
+    assert written == sorted(_key(json.loads(line)) for line in expected.splitlines())
+    assert "malformed JSON" in capsys.readouterr().err
+
+
+def test_cli_spark_needs_an_output_folder(catalog_files: list[Path], capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "--spark", str(catalog_files[0]), "--format", "json"]) == 2
+    assert "give --output DIR and --format jsonl or parquet" in capsys.readouterr().err

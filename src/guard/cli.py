@@ -198,15 +198,16 @@ def _run_check_spark(args: argparse.Namespace, now: datetime) -> int:
     spark.write(result, args.output, args.format)
     for problem in result.problems:
         print(f"{'错误' if args.lang == 'zh' else 'error'}: {problem.render(args.lang)}", file=sys.stderr)
-    written = spark.read_back(session, args.output, args.format)
-    print(f"guard: {result.read} records read, {result.rejected} rejected, {written} findings in {args.output}", file=sys.stderr)
+    by_tier = spark.read_back(session, args.output, args.format)
+    print(f"guard: {result.read} records read, {result.rejected} rejected, {sum(by_tier.values())} findings in "
+          f"{args.output}", file=sys.stderr)
     if result.problems:
         return 2
     if args.fail_on == "never":
         return 0
     ruleset = load_rules(config=args.config)
-    failing = [tier for tier, rank in ruleset.tier_rank.items() if rank >= ruleset.tier_rank[args.fail_on]]
-    return 1 if spark.read_back(session, args.output, args.format, tiers=failing) else 0
+    threshold = ruleset.tier_rank[args.fail_on]
+    return 1 if any(ruleset.tier_rank.get(tier, -1) >= threshold for tier in by_tier) else 0
 
 
 def _run_check(args: argparse.Namespace) -> int:

@@ -31,7 +31,8 @@ from typing import Any
 from guard.check import check_catalog
 from guard.engine import Engine, make_engine
 from guard.errors import InputProblem
-from guard.findings import Finding, Report, Summary
+from guard.facts import Subject, promotion_facts, room_subjects
+from guard.findings import Finding, FindingBuilder, Report, Summary
 from guard.io.catalog import Catalog, parse_records
 from guard.io.readers import RawRecord, ReadItem, read_file
 from guard.model import CHINA_TZ, Product
@@ -134,18 +135,46 @@ def check_references(products: list[tuple[Product, str, str]], *, merchants: Map
     """Check promotions and rooms against the products they reference (the accepted ones, first occurrences).
 
     Returns their findings, their unresolved references and how many of them were checked, as
-    ``check_catalog`` over the whole catalog gives them.
+    ``check_catalog`` over the whole catalog gives them. The subjects are built as
+    ``guard.check.subjects`` builds its promotions and rooms; the products themselves are
+    checked elsewhere, so they are not checked again here.
     """
     if not promotions and not rooms:
         return [], [], 0
-    rest = Catalog(merchants=dict(merchants), products=list(products), promotions=list(promotions), rooms=list(rooms))
-    report = check_catalog(rest, ruleset=ruleset, engine=engine, platform=platform, now=now, lang=lang)
-    product_locations = {(file, where) for _, file, where in rest.products}
-    product_keys = {f"product:{model.id}" for model, _, _ in rest.products}
-    findings = [f for f in report.findings if f.subject.split("/", 1)[0] not in product_keys]
-    late = [p for p in report.problems if (p.file, p.location) not in product_locations]
-    products_checked = len(rest.products) - (len(report.problems) - len(late))
-    return findings, late, report.summary.checked - products_checked
+    runner = engine if isinstance(engine, Engine) else make_engine(ruleset, engine)
+    builder = FindingBuilder(ruleset, lang)
+    library: dict[str, Product] = {}
+    for product, _, _ in products:
+        library[product.id] = product if platform is None else product.model_copy(update={"platform": platform})
+    by_product: dict[str, list[Any]] = {}
+    for promo, _, _ in promotions:
+        for pid in promo.products or [c.product for c in promo.components]:
+            by_product.setdefault(pid, []).append(promo)
+    subjects: list[Subject] = []
+    late: list[InputProblem] = []
+    for promo, file, path in promotions:
+        refs = promo.products or [c.product for c in promo.components]
+        unknown = [pid for pid in refs if pid not in library]
+        if unknown:
+            late.append(InputProblem(file, path, "$.products", f"unknown product(s) {unknown}", promo.id))
+            continue
+        stack = by_product.get(refs[0], []) if refs else []
+        facts = promotion_facts(promo, library, stack, now)
+        subjects.append(Subject("promotion", f"promotion:{promo.id}", refs[0] if refs else None, str(facts["platform"]),
+                                path, facts, file=file))
+    for room, file, path in rooms:
+        if platform is not None:
+            room = room.model_copy(update={"platform": platform})
+        subjects.extend(room_subjects(room, library, now, path, file))
+    findings: list[Finding] = []
+    checked: set[str] = set()
+    with gc_paused():
+        for subject in subjects:
+            if subject.kind in ("promotion", "room"):
+                checked.add(subject.key)
+            for rule in runner.fired(subject.kind, subject.platform, subject.facts):
+                findings.append(builder.build(rule, subject))
+    return findings, late, len(checked)
 
 
 def _is_product(item: ReadItem) -> bool:

@@ -38,6 +38,7 @@ from guard.report.json import finding_line
 
 try:
     import pyarrow as pa
+    from pyspark import StorageLevel
     from pyspark.sql import DataFrame, SparkSession, Window
     from pyspark.sql import functions as F
     from pyspark.sql import types as T
@@ -295,26 +296,26 @@ def check_records(records: DataFrame, *, config: str | Mapping[str, Any] | None 
         digest = history_digest(history, options.now)  # type: ignore[arg-type]
         products = products.withColumn("key", F.get_json_object("record", "$.id")) \
             .join(digest, F.col("key") == digest.product, "left").select("seq", "file", "location", "record", "history")
-    outcome = products.mapInArrow(_check_batches(options, merchant_records, frozen), _OUTCOME)
-    by_id = Window.partitionBy("id").orderBy("seq")
-    ranked = outcome.withColumn("rank", F.when(F.col("id").isNull(), F.lit(1)).otherwise(F.row_number().over(by_id))) \
-        .withColumn("first_at", F.first(F.concat_ws(" ", "file", "location")).over(by_id)).cache()
-    kept = ranked.filter(F.col("rank") == 1)
+    outcome = products.mapInArrow(_check_batches(options, merchant_records, frozen), _OUTCOME) \
+        .persist(StorageLevel.MEMORY_AND_DISK)
+    read = outcome.count() + len(others)
+    duplicates = _duplicates(outcome)
+    spark = records.sparkSession
+    kept = outcome.join(F.broadcast(spark.createDataFrame([(seq,) for seq in duplicates], "seq long")), "seq", "left_anti")
     findings = kept.select("seq", F.posexplode("findings").alias("index", "line")) \
         .select("seq", "index", F.from_json("line", FINDING_SCHEMA).alias("finding")).select("seq", "index", "finding.*")
-    problems, rejected, read = _problems(ranked, catalog, len(others))
+    problems, rejected = _problems(outcome, duplicates, catalog)
     ruleset, runner = _rules(options)
     referenced_rows = kept.filter(F.col("record").isNotNull()).orderBy("seq").collect()
     full = _full_history(history, frozen) if history is not None else {}
-    models = parse_records([_with_history(_item(row.file, row.location, row.record), full.get(row.id, [] if history
-                                                                                                 is not None else None))
+    models = parse_records([_with_history(_item(row.file, row.location, row.record),
+                                          full.get(row.id, []) if history is not None else None)
                             for row in referenced_rows]).products
     found, late, _ = check_references(models, merchants=catalog.merchants, promotions=catalog.promotions,
                                       rooms=catalog.rooms, ruleset=ruleset, engine=runner, platform=options.platform,
                                       now=options.now, lang=lang)
     problems.extend(late)
     if found:
-        spark = records.sparkSession
         lines = spark.createDataFrame([(2 * _SEQ_PER_FILE * 1000 + i, 0, finding_line(f)) for i, f in enumerate(found)],
                                       "seq long, index int, line string")
         findings = findings.unionByName(
@@ -322,32 +323,44 @@ def check_records(records: DataFrame, *, config: str | Mapping[str, Any] | None 
     return SparkResult(findings.drop("seq", "index"), problems, read, rejected + len(late))
 
 
-def _problems(ranked: DataFrame, catalog: Catalog, others_read: int) -> tuple[list[InputProblem], int, int]:
+def _duplicates(outcome: DataFrame) -> dict[int, InputProblem]:
+    """Valid records whose id an earlier valid record has (found with a window over the id, on the ids alone)."""
+    by_id = Window.partitionBy("id").orderBy("seq")
+    ranked = outcome.filter(F.col("id").isNotNull()).select("seq", "id", "file", "location") \
+        .withColumn("rank", F.row_number().over(by_id)) \
+        .withColumn("first_at", F.first(F.concat_ws(" ", "file", "location")).over(by_id))
+    return {row.seq: InputProblem(row.file, row.location, "$.id", f"duplicate product id {row.id!r} (first at {row.first_at})",
+                                  row.id)
+            for row in ranked.filter(F.col("rank") > 1).collect()}
+
+
+def _problems(outcome: DataFrame, duplicates: dict[int, InputProblem],
+              catalog: Catalog) -> tuple[list[InputProblem], int]:
     """The input problems in input order: read problems, then duplicates, then products' unresolved merchants."""
-    rows = ranked.filter(F.col("problems").isNotNull() | (F.col("rank") > 1) | F.col("late").isNotNull()) \
-        .select("seq", "file", "location", "id", "problems", "late", "rank", "first_at").orderBy("seq").collect()
-    read = ranked.count() + others_read
+    rows = outcome.filter(F.col("problems").isNotNull() | F.col("late").isNotNull()) \
+        .select("seq", "problems", "late").collect()
+    by_seq = {row.seq: row for row in rows}
     problems: list[InputProblem] = []
     late: list[InputProblem] = []
     rejected = catalog.rejected
-    for row in rows:
-        if row.problems:
+    for seq in sorted({*by_seq, *duplicates}):
+        row = by_seq.get(seq)
+        if row is not None and row.problems:
             problems.extend(InputProblem(**p) for p in json.loads(row.problems))
             rejected += 1
-        elif row.rank > 1:
-            problems.append(InputProblem(row.file, row.location, "$.id",
-                                         f"duplicate product id {row.id!r} (first at {row.first_at})", row.id))
+        elif seq in duplicates:
+            problems.append(duplicates[seq])
             rejected += 1
-        if row.late:
+        elif row is not None and row.late:
             late.extend(InputProblem(**p) for p in json.loads(row.late))
-    return [*catalog.problems, *problems, *late], rejected + len(late), read
+    return [*catalog.problems, *problems, *late], rejected + len(late)
 
 
-def read_back(spark: SparkSession, directory: str | Path, fmt: str = "jsonl", tiers: Sequence[str] | None = None) -> int:
-    """How many findings ``write`` put in ``directory`` (of these tiers, when given)."""
+def read_back(spark: SparkSession, directory: str | Path, fmt: str = "jsonl") -> dict[str, int]:
+    """How many findings of each tier ``write`` put in ``directory``."""
     reader = spark.read.schema(FINDING_SCHEMA)
     table = reader.json(str(directory)) if fmt == "jsonl" else reader.parquet(str(directory))
-    return (table if tiers is None else table.filter(F.col("tier").isin(*tiers))).count()
+    return {row.tier: row["count"] for row in table.groupBy("tier").count().collect()}
 
 
 def write(result: SparkResult, directory: str | Path, fmt: str = "jsonl") -> None:
