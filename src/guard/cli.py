@@ -66,7 +66,7 @@ def _parser() -> argparse.ArgumentParser:
                        help="processes to check a large catalog on (default: the number of cores); findings as with 1")
     check.add_argument("--spark", action="store_true",
                        help="check on Apache Spark (JSON lines, Parquet, CSV in; --output DIR of jsonl or parquet parts)")
-    check.add_argument("--master", default="local[*]", help="with --spark: the Spark master (default local[*])")
+    check.add_argument("--master", help="with --spark: the Spark master (default: spark-submit's, else local[*])")
     progress = check.add_mutually_exclusive_group()
     progress.add_argument("--progress", dest="progress", action="store_true", default=None, help="show a progress bar on stderr")
     progress.add_argument("--no-progress", dest="progress", action="store_false")

@@ -23,7 +23,7 @@ import multiprocessing
 import os
 import sys
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -78,6 +78,7 @@ class _ChunkResult:
 
 
 _SHARED: _Shared | None = None
+_FINDING_FIELDS = tuple(f.name for f in fields(Finding))
 
 
 def _start_worker() -> None:
@@ -89,9 +90,12 @@ def _check_chunk(indices: Sequence[int]) -> _ChunkResult:
     """Validate and check the product records at ``indices`` (one worker task)."""
     shared = _SHARED
     assert shared is not None and shared.runner is not None
-    return check_product_records([(index, shared.items[index]) for index in indices], merchants=shared.merchants,
-                                 referenced=shared.referenced, ruleset=shared.ruleset, engine=shared.runner,
-                                 platform=shared.platform, now=shared.now, lang=shared.lang)
+    result = check_product_records([(index, shared.items[index]) for index in indices], merchants=shared.merchants,
+                                   referenced=shared.referenced, ruleset=shared.ruleset, engine=shared.runner,
+                                   platform=shared.platform, now=shared.now, lang=shared.lang)
+    for found in result.findings.values():  # as plain tuples: half the time to send than the dataclasses
+        found[:] = [tuple(getattr(finding, name) for name in _FINDING_FIELDS) for finding in found]
+    return result
 
 
 def check_product_records(records: Iterable[tuple[int, ReadItem]], *, merchants: Mapping[str, Any],
@@ -360,7 +364,7 @@ def _merge(items: list[ReadItem], files: list[tuple[str, int, int]], others: lis
         if read == read_before:
             problems.append(_no_records(name))
     for product_id in accepted:
-        findings.extend(outcome.findings[product_id])
+        findings.extend(Finding(*fields) for fields in outcome.findings[product_id])
         if product_id in outcome.late:
             late.extend(outcome.late[product_id])
         else:

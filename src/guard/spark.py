@@ -199,12 +199,19 @@ def _arrow_outcome() -> pa.Schema:
                       ("findings", pa.list_(pa.string()))])
 
 
-def session(master: str = "local[*]", name: str = "guard") -> SparkSession:
-    """A Spark session whose Python workers run this interpreter (so they import this guard)."""
-    if master.startswith("local"):  # the context reads the workers' interpreter from the environment
+def session(master: str | None = None, name: str = "guard") -> SparkSession:
+    """A Spark session: ``master`` if given, else what spark-submit set, else ``local[*]``.
+
+    In local mode the Python workers run this interpreter, so they import this guard; on a
+    cluster they run what ``spark.pyspark.python`` names (see the README).
+    """
+    local = master is None or master.startswith("local")
+    if local:  # the context reads the workers' interpreter from the environment
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    builder = SparkSession.builder.master(master).appName(name).config("spark.ui.showConsoleProgress", "false")
-    if master.startswith("local"):
+    builder = SparkSession.builder.appName(name).config("spark.ui.showConsoleProgress", "false")
+    if master is not None:
+        builder = builder.master(master)
+    if local:
         builder = builder.config("spark.ui.enabled", "false")
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
