@@ -37,15 +37,16 @@ def replicate(count: int, *, edge_cases: bool = False) -> dict[str, Any]:
     products: list[dict[str, Any]] = []
     promotions: list[dict[str, Any]] = []
     rooms: list[dict[str, Any]] = []
+    ids = {p["id"] for p in example["products"]}
     copy_index = 0
     while len(products) < count:
         suffix = f"-{copy_index}"
-        ids = {p["id"] for p in example["products"]}
+        kept: set[str] = set()  # this copy's products (the last copy may be cut short)
         for product in example["products"]:
             if len(products) == count:
                 break
             products.append(_renamed(product, suffix))
-        kept = {p["id"] for p in products}
+            kept.add(products[-1]["id"])
         for promo in example["promotions"]:
             item = _renamed(promo, suffix)
             if "products" in item:

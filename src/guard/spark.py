@@ -29,9 +29,9 @@ from pathlib import Path
 from typing import Any
 
 from guard.errors import InputProblem
+from guard.facts import REFERENCE_WINDOW
 from guard.io.catalog import Catalog, parse_records
 from guard.io.readers import RawRecord, ReadItem, read_jsonl
-from guard.facts import REFERENCE_WINDOW
 from guard.model import CHINA_TZ
 from guard.parallel import check_product_records, check_references
 from guard.report.json import finding_line
