@@ -38,6 +38,8 @@ from guard.io.readers import RawRecord, ReadItem, read_file
 from guard.model import CHINA_TZ, Product
 from guard.perf import gc_paused
 from guard.rules.loader import RuleSet, default_rules
+from guard.text.matcher import bundled_matcher
+from guard.text.segment import warm
 
 DEFAULT_CHUNK = 2000  # products per task: large enough to amortise a task, small enough to balance two to many cores
 
@@ -288,6 +290,8 @@ def check_files_parallel(
 def _run_workers(shared: _Shared, chunks: list[list[int]], jobs: int, progress: bool) -> list[_ChunkResult]:
     global _SHARED
     _SHARED = shared
+    bundled_matcher()  # built once here and inherited, rather than once in every worker
+    warm()
     try:
         context = multiprocessing.get_context("fork")
         with context.Pool(min(jobs, len(chunks)), initializer=_start_worker) as pool:

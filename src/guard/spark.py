@@ -211,8 +211,8 @@ def session(master: str | None = None, name: str = "guard") -> SparkSession:
     builder = SparkSession.builder.appName(name).config("spark.ui.showConsoleProgress", "false")
     if master is not None:
         builder = builder.master(master)
-    if local:
-        builder = builder.config("spark.ui.enabled", "false")
+    if local:  # one JVM is driver and executor: give it room for the cached batches and collected problems
+        builder = builder.config("spark.ui.enabled", "false").config("spark.driver.memory", "4g")
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
     return spark
@@ -313,7 +313,8 @@ def check_records(records: DataFrame, *, config: str | Mapping[str, Any] | None 
         .select("seq", "index", F.from_json("line", FINDING_SCHEMA).alias("finding")).select("seq", "index", "finding.*")
     problems, rejected = _problems(outcome, duplicates, catalog)
     ruleset, runner = _rules(options)
-    referenced_rows = kept.filter(F.col("record").isNotNull()).orderBy("seq").collect()
+    referenced_rows = sorted(kept.filter(F.col("record").isNotNull()).select("seq", "id", "file", "location", "record")
+                             .toLocalIterator(), key=lambda row: row.seq)  # a partition at a time, not all at once
     full = _full_history(history, frozen) if history is not None else {}
     models = parse_records([_with_history(_item(row.file, row.location, row.record),
                                           full.get(row.id, []) if history is not None else None)
