@@ -117,9 +117,9 @@ def test_cli_jobs_two_prints_what_jobs_one_prints(catalog_files: list[Path], tmp
     assert len(json.loads(outputs[0])["findings"]) > 3000
 
 
-def test_cli_rejects_zero_jobs(catalog_files: list[Path], capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["check", str(catalog_files[0]), "--jobs", "0"]) == 2
-    assert "--jobs must be at least 1" in capsys.readouterr().err
+def test_cli_rejects_negative_jobs(catalog_files: list[Path], capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", str(catalog_files[0]), "--jobs", "-1"]) == 2
+    assert "--jobs must be 0 (every core) or more" in capsys.readouterr().err
 
 
 def test_cli_parquet_needs_spark(catalog_files: list[Path], capsys: pytest.CaptureFixture[str]) -> None:
