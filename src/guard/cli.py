@@ -230,7 +230,7 @@ def _run_check(args: argparse.Namespace) -> int:
         return 2
     with gc_paused():  # read and check without collector passes over the (acyclic) catalog
         columns = load_column_map(args.columns) if args.columns else None
-    if jobs > 1:  # parallel: every core; small catalogs stay in this process
+    if jobs > 1:  # N worker processes; a catalog of up to one chunk of products stays in this one
         with gc_paused():
             report = check_files_parallel(args.catalogs, columns=columns, jobs=jobs, ruleset=ruleset, engine=args.engine,
                                           now=now, lang=args.lang, platform=args.platform, progress=args.progress)
