@@ -3,6 +3,8 @@
 # make bench / make bench-big - benchmarks (bench-big: large files, slow)
 # They create .venv and install guard with its pinned dependencies on first use;
 # durable_rules is compiled from source there (a C compiler and Python headers are needed).
+# The spark extra (pyspark, about 300 MB) is installed too; its tests run Spark in local mode when
+# Java 17+ is on PATH and are skipped, saying so, when it is not.
 
 # durable_rules 2.0.28 does not import on Python 3.13+, so prefer an older interpreter if present.
 PYTHON ?= $(shell for p in python3.12 python3.11 python3; do if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then echo $$p; break; fi; done)
@@ -16,7 +18,7 @@ $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "guard needs Python 3.11 or newer" >&2; exit 2; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,spark]'
 	$(BIN)/python -c 'from guard.text.segment import warm; warm(); from guard.text.matcher import bundled_matcher; bundled_matcher()'
 	@touch $@
 
@@ -72,6 +74,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_claims.py
 	$(BIN)/python bench/bench_serve.py
 	$(BIN)/python bench/bench_captions.py
+	$(BIN)/python bench/bench_scale.py
 
 # about 20 minutes: a 300,000-row XLSX and a 1,000,000-line JSONL catalog, peak memory against 1 GB
 bench-big: $(STAMP)

@@ -23,6 +23,7 @@ from guard.findings import Finding, Report, Summary
 from guard.io.stream import stream_catalog
 from guard.io.readers import load_column_map
 from guard.model import CHINA_TZ
+from guard.parallel import check_files_parallel, default_jobs
 from guard.perf import gc_paused
 from guard.report import FORMATS, RENDERERS
 from guard.report.stream import rendered_check
@@ -50,8 +51,8 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("catalogs", nargs="+", metavar="CATALOG", help="JSON, JSONL, YAML, CSV or XLSX files; together one catalog")
     check.add_argument("--platform", choices=PLATFORMS, help="check every product as if listed on this platform")
     check.add_argument("--engine", choices=ENGINES, help="rule engine (default: $GUARD_ENGINE or native)")
-    check.add_argument("--format", choices=(*FORMATS, "xlsx"), default="text",
-                       help="text, json, jsonl, sarif, github, or xlsx (a workbook; needs --output)")
+    check.add_argument("--format", choices=(*FORMATS, "xlsx", "parquet"), default="text",
+                       help="text, json, jsonl, sarif, github, or xlsx (a workbook; needs --output); with --spark jsonl or parquet")
     check.add_argument("--output", metavar="FILE", help="write the findings to FILE instead of stdout")
     check.add_argument("--lang", choices=("zh", "en"), default="zh")
     check.add_argument("--select", action="append", metavar="IDS", help="only rules whose id starts with these (comma-separated), or topics")
@@ -61,6 +62,11 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--columns", metavar="FILE", help="YAML `columns: {your header: field}` for your own export")
     check.add_argument("--verbose", action="store_true", help="text format: each finding's location, penalty and sources")
     check.add_argument("--now", metavar="ISO-TIME", help="evaluate as of this time (default: now, China time)")
+    check.add_argument("--jobs", type=int, metavar="N",
+                       help="processes to check a large catalog on (default 1; 0: one per core); findings as with 1")
+    check.add_argument("--spark", action="store_true",
+                       help="check on Apache Spark (JSON lines, Parquet, CSV in; --output DIR of jsonl or parquet parts)")
+    check.add_argument("--master", help="with --spark: the Spark master (default: spark-submit's, else local[*])")
     progress = check.add_mutually_exclusive_group()
     progress.add_argument("--progress", dest="progress", action="store_true", default=None, help="show a progress bar on stderr")
     progress.add_argument("--no-progress", dest="progress", action="store_false")
@@ -200,15 +206,57 @@ def _parse_now(text: str) -> datetime:
     return now if now.tzinfo is not None else now.replace(tzinfo=CHINA_TZ)
 
 
+def _run_check_spark(args: argparse.Namespace, now: datetime) -> int:
+    if not args.output or args.format not in ("jsonl", "parquet"):
+        print("guard: --spark writes part files: give --output DIR and --format jsonl or parquet", file=sys.stderr)
+        return 2
+    from guard import spark
+
+    session = spark.session(args.master)
+    result = spark.check(session, args.catalogs, config=args.config, select=_split(args.select), ignore=_split(args.ignore),
+                         engine=args.engine, platform=args.platform, now=now, lang=args.lang)
+    spark.write(result, args.output, args.format)
+    for problem in result.problems:
+        print(f"{'错误' if args.lang == 'zh' else 'error'}: {problem.render(args.lang)}", file=sys.stderr)
+    by_tier = spark.read_back(session, args.output, args.format)
+    print(f"guard: {result.read} records read, {result.rejected} rejected, {sum(by_tier.values())} findings in "
+          f"{args.output}", file=sys.stderr)
+    if result.problems:
+        return 2
+    if args.fail_on == "never":
+        return 0
+    ruleset = load_rules(config=args.config)
+    threshold = ruleset.tier_rank[args.fail_on]
+    return 1 if any(ruleset.tier_rank.get(tier, -1) >= threshold for tier in by_tier) else 0
+
+
 def _run_check(args: argparse.Namespace) -> int:
+    if args.spark:
+        return _run_check_spark(args, _parse_now(args.now) if args.now else datetime.now(CHINA_TZ))
+    if args.format == "parquet":
+        print("guard: --format parquet needs --spark", file=sys.stderr)
+        return 2
     if args.format == "xlsx" and not args.output:
         print("guard: --format xlsx writes a workbook: give --output FILE.xlsx", file=sys.stderr)
         return 2
     ruleset = load_rules(config=args.config).select(_split(args.select), _split(args.ignore))
     engine = make_engine(ruleset, args.engine)
     now = _parse_now(args.now) if args.now else datetime.now(CHINA_TZ)
+    # One process by default: on two cores the parent's reading and merging cost what the second
+    # core saves (see bench/bench_scale.py); --jobs 0 takes every core.
+    jobs = default_jobs() if args.jobs == 0 else (args.jobs if args.jobs is not None else 1)
+    if jobs < 1:
+        print("guard: --jobs must be 0 (every core) or more", file=sys.stderr)
+        return 2
+    columns = load_column_map(args.columns) if args.columns else None
+    if jobs > 1:  # N worker processes; a catalog of up to one chunk of products stays in this one
+        with gc_paused():
+            report = check_files_parallel(args.catalogs, columns=columns, jobs=jobs, ruleset=ruleset, engine=args.engine,
+                                          now=now, lang=args.lang, platform=args.platform, progress=args.progress)
+            _KEEP_UNTIL_EXIT.append(report)
+        _write_output(args.output, [_render_report(args, report)])
+        return _finish_check(args, report, ruleset)
     with gc_paused():  # read and check without collector passes (models and findings hold no cycles)
-        columns = load_column_map(args.columns) if args.columns else None
         catalog = stream_catalog(args.catalogs, columns)  # products are read as they are checked
         size = sum(os.path.getsize(p) for p in args.catalogs if os.path.isfile(p))
         progress = args.progress if args.progress is not None else (sys.stderr.isatty() and size >= PROGRESS_BYTES)
@@ -217,6 +265,21 @@ def _run_check(args: argparse.Namespace) -> int:
         with rendered_check(checking, args.format, args.lang, args.verbose) as (report, chunks):
             _write_output(args.output, chunks)
         _KEEP_UNTIL_EXIT.append(catalog)
+    return _finish_check(args, report, ruleset)
+
+
+def _render_report(args: argparse.Namespace, report: Report) -> bytes:
+    """A whole report in the chosen format (text that cannot be encoded, a lone surrogate, is escaped)."""
+    if args.format == "xlsx":
+        from guard.report.xlsx import render_xlsx
+
+        return render_xlsx(report, args.lang)
+    if args.format == "text":
+        return render_text(report, args.lang, verbose=args.verbose).encode("utf-8", "backslashreplace")
+    return RENDERERS[args.format](report, args.lang).encode("utf-8", "backslashreplace")
+
+
+def _finish_check(args: argparse.Namespace, report: Report, ruleset: RuleSet) -> int:
     for warning in report.warnings:
         print(f"{'提示' if args.lang == 'zh' else 'warning'}: {warning.render(args.lang)}", file=sys.stderr)
     for problem in report.problems:

@@ -1,0 +1,175 @@
+"""guard.spark in local mode: the findings and problems of guard check, record for record."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import NOW
+
+from guard.check import check_files
+from guard.cli import main
+from guard.engine import durable
+from guard.report.json import render_jsonl
+
+pytest.importorskip("pyspark", reason="the spark extra (pyspark) is not installed")
+if shutil.which("java") is None:
+    pytest.skip("Spark needs Java (java is not on PATH)", allow_module_level=True)
+
+import guard.spark  # noqa: E402  (after the skips: it needs pyspark)
+
+pytestmark = [
+    pytest.mark.slow,
+    # py4j leaves its gateway sockets to the collector
+    pytest.mark.filterwarnings("ignore::ResourceWarning"),
+    pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
+]
+BENCH = Path(__file__).resolve().parent.parent / "bench"
+
+
+def _replicate_module() -> Any:
+    spec = importlib.util.spec_from_file_location("replicate_examples", BENCH / "replicate_examples.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def spark() -> Iterator[Any]:
+    session = guard.spark.session("local[2]")
+    session.conf.set("spark.sql.shuffle.partitions", "2")
+    yield session
+    session.stop()
+
+
+@pytest.fixture(scope="module")
+def catalog_files(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    """JSON lines: merchants, products and rooms with every cross-product edge case, a bad line, a second file."""
+    replicate = _replicate_module()
+    folder = tmp_path_factory.mktemp("spark")
+    first, second = folder / "catalog.jsonl", folder / "more.jsonl"
+    replicate.write(replicate.replicate(300, edge_cases=True), first, jsonl=True)
+    with first.open("a", encoding="utf-8") as sink:
+        sink.write("\n{not json\n[1, 2]\n")
+    more = replicate.replicate(60)
+    more["products"][5] = {"id": more["products"][4]["id"], "category": "apparel"}
+    more["merchants"] = []
+    replicate.write(more, second, jsonl=True)
+    return [first, second]
+
+
+def _key(record: dict[str, Any]) -> str:
+    return json.dumps({k: v for k, v in record.items() if v is not None}, sort_keys=True, ensure_ascii=False)
+
+
+def _problems(problems: Any) -> list[str]:
+    return sorted(json.dumps(p.to_dict(), sort_keys=True, ensure_ascii=False) for p in problems)
+
+
+@pytest.mark.parametrize("engine_name", ["native", pytest.param("durable", marks=pytest.mark.durable)])
+def test_spark_finds_what_guard_check_finds(spark: Any, catalog_files: list[Path], engine_name: str,
+                                            tmp_path: Path) -> None:
+    if engine_name == "durable" and not durable.available():
+        pytest.skip(durable.unavailable_reason())
+    result = guard.spark.check(spark, [str(p) for p in catalog_files], now=NOW, lang="en", engine=engine_name)
+    guard.spark.write(result, tmp_path / "out", "jsonl")
+    written = [json.loads(line) for part in sorted((tmp_path / "out").glob("part-*"))
+               for line in part.read_text(encoding="utf-8").splitlines()]
+    expected = check_files([str(p) for p in catalog_files], now=NOW, lang="en", engine=engine_name)
+    assert sorted(map(_key, written)) == sorted(_key(json.loads(line)) for line in render_jsonl(expected).splitlines())
+    assert _problems(result.problems) == _problems(expected.problems)
+    assert (result.read, result.rejected) == (expected.summary.read, expected.summary.rejected)
+    messages = [p.message for p in result.problems]
+    assert any(m.startswith("duplicate product id") for m in messages)
+    assert any(m.startswith("malformed JSON") for m in messages)
+    assert any(f["subject"].startswith("room:EDGE-ROOM") for f in written)
+
+
+def test_a_dataframe_of_products_with_promotions(spark: Any, tmp_path: Path) -> None:
+    replicate = _replicate_module()
+    doc = replicate.replicate(80, edge_cases=True)
+    merchants, promotions, rooms = doc["merchants"], doc["promotions"], doc["live_rooms"]
+    lines = tmp_path / "products.jsonl"
+    lines.write_text("".join(json.dumps(p, ensure_ascii=False) + "\n" for p in doc["products"]), encoding="utf-8")
+    frame = spark.read.json(str(lines), primitivesAsString=True)
+    result = guard.spark.check_frame(frame, merchants=merchants, promotions=promotions, rooms=rooms, now=NOW, lang="en")
+    found = [json.loads(line) for line in result.findings.toJSON().collect()]
+    document = tmp_path / "catalog.json"
+    replicate.write(doc, document)
+    reference = check_files([document], now=NOW, lang="en")
+
+    def without_place(record: dict[str, Any]) -> str:
+        return _key({k: v for k, v in record.items() if k not in ("file", "path")})
+
+    assert sorted(map(without_place, found)) == sorted(without_place(f.to_dict()) for f in reference.findings)
+    assert any(f["subject"].startswith("promotion:EDGE-PROMO-FAR") for f in found)
+    def message(problem: Any) -> str:  # a duplicate names where the first one is, a row here and a JSON path there
+        return str(problem.message).split(" (first at ")[0]
+
+    assert sorted(map(message, result.problems)) == sorted(map(message, reference.problems))
+
+
+def test_parquet_output_has_the_fields_of_jsonl(spark: Any, catalog_files: list[Path], tmp_path: Path) -> None:
+    result = guard.spark.check(spark, [str(catalog_files[1])], now=NOW, lang="en")
+    guard.spark.write(result, tmp_path / "parquet", "parquet")
+    table = spark.read.parquet(str(tmp_path / "parquet"))
+    assert table.columns == [field.name for field in guard.spark.FINDING_SCHEMA.fields]
+    assert table.count() == len(check_files([catalog_files[1]], now=NOW))
+
+
+def test_price_history_as_a_table(spark: Any, tmp_path: Path) -> None:
+    replicate = _replicate_module()
+    doc = replicate.replicate(150)
+    base = next(p for p in doc["products"] if p["category"] == "apparel")
+    for number, points in enumerate((
+        [("2026-11-10T10:00:00+08:00", "199.00"), ("2026-11-20T10:00:00+08:00", "110.00"),
+         ("2026-11-24T10:00:00+08:00", "120.00")],  # the 7-day low (110) is not the last price (120)
+        [("2026-10-01T10:00:00+08:00", "300.00"), ("2026-11-01T10:00:00+08:00", "150.00")],  # none in 7 days: the last
+    )):
+        doc["products"].append({**base, "id": f"HISTORY-{number}", "price_type": "discount", "price": "199.00",
+                                "price2": "99.00", "price_history": [{"at": at, "price": price} for at, price in points]})
+    embedded, separate = tmp_path / "embedded.jsonl", tmp_path / "separate.jsonl"
+    replicate.write(doc, embedded, jsonl=True)
+    rows = [(p["id"], point["at"], point["price"]) for p in doc["products"] for point in p.pop("price_history", [])]
+    for p in doc["products"][:3]:  # a transaction after the check's time changes nothing
+        rows.append((p["id"], "2026-12-25T10:00:00+08:00", "0.01"))
+    replicate.write(doc, separate, jsonl=True)
+    history = spark.createDataFrame(rows, "product string, at string, price string")
+    result = guard.spark.check(spark, [str(separate)], now=NOW, lang="en", history=history)
+    found = [json.loads(line) for line in result.findings.toJSON().collect()]
+    expected = [json.loads(line) for line in render_jsonl(check_files([embedded], now=NOW, lang="en")).splitlines()]
+
+    def without_file(record: dict[str, Any]) -> str:
+        return _key({k: v for k, v in record.items() if k != "file"})
+
+    assert sorted(map(without_file, found)) == sorted(map(without_file, expected))
+    messages = [f["message"] for f in expected if f["product"] in ("HISTORY-0", "HISTORY-1")]
+    assert any("110.00" in m and "lowest transaction price of the 7 days before" in m for m in messages)
+    assert any("150.00" in m and "last transaction price" in m for m in messages)
+    digest = {row.product: json.loads(row.history) for row in guard.spark.history_digest(history, NOW).collect()}
+    assert len(digest) == len({r[0] for r in rows if r[1] < "2026-11-26"})
+    assert all(len(points) == 1 for points in digest.values())
+
+
+def test_cli_spark_writes_the_findings_of_guard_check(spark: Any, catalog_files: list[Path], tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "findings"
+    code = main(["check", "--spark", "--master", "local[2]", str(catalog_files[0]), "--now", NOW.isoformat(),
+                 "--format", "jsonl", "--output", str(out), "--lang", "en"])
+    assert code == 2  # the catalog has bad records
+    written = sorted(_key(json.loads(line)) for part in out.glob("part-*")
+                     for line in part.read_text(encoding="utf-8").splitlines())
+    expected = render_jsonl(check_files([catalog_files[0]], now=NOW, lang="en"))
+    assert written == sorted(_key(json.loads(line)) for line in expected.splitlines())
+    assert "malformed JSON" in capsys.readouterr().err
+
+
+def test_cli_spark_needs_an_output_folder(catalog_files: list[Path], capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "--spark", str(catalog_files[0]), "--format", "json"]) == 2
+    assert "give --output DIR and --format jsonl or parquet" in capsys.readouterr().err
