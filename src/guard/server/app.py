@@ -162,7 +162,8 @@ def make_app(service: Service, *, max_body: int = MAX_BODY, api_key: str | None 
     retry_after = str(max(1, math.ceil(queue_timeout)))
     guarded = [Security(_api_key_check(api_key))] if api_key else []
 
-    async def offload(body: bytes, model: type[Model], call: Callable[[Model], dict[str, Any]]) -> Response:
+    async def bounded(call: Callable[..., Any], *args: Any) -> Any:
+        """Run ``call`` in a worker thread, at most ``max_concurrency`` at once; 503 after the queue timeout."""
         try:
             with anyio.fail_after(queue_timeout):
                 await gate.acquire()
@@ -170,10 +171,12 @@ def make_app(service: Service, *, max_body: int = MAX_BODY, api_key: str | None 
             raise Refused(503, f"busy: {max_concurrency} requests are being served; try again",
                           headers={"Retry-After": retry_after}) from None
         try:
-            return Response(await anyio.to_thread.run_sync(_answer, body, model, call, limiter=workers),
-                            media_type="application/json")
+            return await anyio.to_thread.run_sync(call, *args, limiter=workers)
         finally:
             gate.release()
+
+    async def offload(body: bytes, model: type[Model], call: Callable[[Model], dict[str, Any]]) -> Response:
+        return Response(await bounded(_answer, body, model, call), media_type="application/json")
 
     @app.get("/healthz", response_model=HealthOut)
     async def healthz() -> Response:
@@ -195,20 +198,10 @@ def make_app(service: Service, *, max_body: int = MAX_BODY, api_key: str | None 
         """Lint a script: every banned term with its rule, tier, offsets and a rewrite."""
         return await offload(await request.body(), LintRequest, service.lint)
 
-    async def bounded(call: Callable[..., Any], *args: Any) -> Any:
-        """Run ``call`` in a worker thread under the same concurrency bound as checks and lints."""
-        try:
-            with anyio.fail_after(queue_timeout):
-                await gate.acquire()
-        except TimeoutError:
-            raise Refused(503, f"busy: {max_concurrency} requests are being served; try again",
-                          headers={"Retry-After": retry_after}) from None
-        try:
-            return await anyio.to_thread.run_sync(_library, call, *args, limiter=workers)
-        finally:
-            gate.release()
+    async def library(call: Callable[..., Any], *args: Any) -> Any:
+        return await bounded(_library, call, *args)
 
-    add_web_routes(app, service, guarded=guarded, errors=_ERRORS, bounded=bounded, api_key=api_key)
+    add_web_routes(app, service, guarded=guarded, errors=_ERRORS, bounded=library, api_key=api_key)
 
     @app.exception_handler(Refused)
     async def refused(request: Request, exc: Refused) -> Response:
