@@ -115,3 +115,26 @@ def test_an_unknown_category_closes_the_socket_with_the_reason(client: TestClien
         with client.websocket_connect("/v1/captions?category=面霜") as socket:
             socket.receive_text()
     assert refused.value.code == 4400
+
+
+def test_uploads_share_the_bound_on_heavy_work() -> None:
+    """With one worker busy on an upload, the next upload waits the queue timeout and gets 503."""
+    import threading
+
+    started, release = threading.Event(), threading.Event()
+
+    class Slow(Service):
+        def catalog(self, *args: object) -> dict[str, object]:  # type: ignore[override]
+            started.set()
+            release.wait(10)
+            return {"findings": []}
+
+    with TestClient(make_app(Slow(load_rules()), max_concurrency=1, queue_timeout=0.3)) as slow:
+        first: list[int] = []
+        worker = threading.Thread(target=lambda: first.append(slow.post("/v1/catalog?name=a.csv", content=b"x").status_code))
+        worker.start()
+        assert started.wait(10)  # the first upload holds the only worker
+        busy = slow.post("/v1/catalog?name=b.csv", content=b"x")
+        release.set()
+        worker.join(10)
+    assert busy.status_code == 503 and busy.headers["retry-after"] == "1" and first == [200]
