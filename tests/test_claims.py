@@ -211,3 +211,10 @@ def test_an_event_line_switches_the_product_in_a_caption_stream(catalog: Catalog
     assert [f.rule for f in linter.line("到手价99", 2) if f.rule.startswith("SCRIPT")] == ["SCRIPT-002"]  # P2: 49
     linter.line('{"product": "P404"}', 3)
     assert [f.rule for f in linter.line("到手价99", 4) if f.rule.startswith("SCRIPT")] == ["SCRIPT-009"]
+
+
+@pytest.mark.parametrize("text", ["只要3天就能到货", "只需两步就能搞定", "只要一百二十天", "只要10分钟", "这款抽纸很软",
+                                  "抽屉里还有一件", "今天只要坚持用"])
+def test_ordinary_speech_with_a_trigger_word_holds_no_claim(text: str) -> None:
+    """只要/只需 before a count of days or steps, and 抽 in 抽纸 or 抽屉, are not prices or lotteries."""
+    assert list(extract(text)) == []

@@ -16,6 +16,8 @@ from guard.claims.numbers import NUMBER, parse_amount, parse_count, parse_discou
 _CN_DIGIT = "一二两三四五六七八九"
 # An amount as said: ¥59.9, 59.9元, 九十九, 9块9 (a bare 毛 digit after 块 unless a measure word follows)
 AMOUNT = rf"[¥￥]?{NUMBER}(?:块钱?(?:[{_CN_DIGIT}\d](?![件个份盒瓶袋支套斤]))?[毛角]?|元)?"
+# A bare number (no ¥, 元 or 块) is not money when a unit of time or quantity follows: 只要3天, 只需两步
+_NOT_MONEY = r"(?![\d.零〇一二两三四五六七八九十百千万天件个份盒瓶袋支套斤克分秒次步年月周号倍%折小钟点层位人])"
 _FILLER = r"(?:[就都才只是要也却为：:]|只要|只需|仅需|仅售|不到|\s)*"
 _UNIT = r"[件单份个套盒瓶支袋台部张]"
 
@@ -47,7 +49,7 @@ def _p(kind: str, pattern: str) -> _Pattern:
 PATTERNS = (
     _p("reference", rf"(?:原价|专柜价|划线价|市场价|吊牌价|日常价|平时价|官网价|线下价){_FILLER}(?P<amount>{AMOUNT})"),
     _p("price", rf"(?:到手价?|直播间价?|秒杀价|券后价?|福利价|活动价|现价|特价|只要|只需|仅需|仅售|今天只要|现在只要){_FILLER}"
-                rf"(?P<amount>{AMOUNT})"),
+                rf"(?P<amount>{AMOUNT}){_NOT_MONEY}"),
     _p("discount", rf"(?:打|直接|全场)?(?P<share>\d(?:\.\d)?|[{_CN_DIGIT}]{{1,2}}(?:点[{_CN_DIGIT}])?)折"),
     _p("cut", rf"(?:直降|立减|立省|直减|狂降){_FILLER}(?P<amount>{AMOUNT})"),
     _p("scarcity", rf"(?:只剩|仅剩|还剩|就剩)(?:下)?(?:最后)?(?P<count>{NUMBER}){_UNIT}"),
@@ -57,7 +59,8 @@ PATTERNS = (
     _p("deadline", r"(?P<tonight>仅限今[晚天日]|只有今[晚天]|今天最后一天|今晚截止|过了今[晚天]就没有了?|就今[晚天]这一场)"),
     _p("deadline", r"(?P<tomorrow>(?:明天|过了今[晚天])就?(?:恢复原价|涨价|回到原价|恢复日常价))"),
     _p("deadline", rf"倒计时(?P<minutes>{NUMBER})分钟"),
-    _p("lottery", rf"抽(?:一|1)?[台个部只份张]?(?:价值(?P<amount>{AMOUNT}))?的?(?P<item>[^，。！？,.!?\s]{{1,12}})"),
+    _p("lottery", rf"抽(?:[一两1-9]|\d+)[台个部只份张名位]?(?:价值(?P<amount>{AMOUNT}))?的?(?P<item>[^，。！？,.!?\s]{{1,12}})"),
+    _p("lottery", r"抽奖(?:送|赢)?(?P<item>[^，。！？,.!?\s]{0,12})"),
     _p("gift", r"(?:加赠|赠送|还送|再送|买就送|免费送)(?P<item>[^，。！？,.!?\s]{1,12})"),
 )
 _FOLD = {**{chr(0xFF10 + i): str(i) for i in range(10)}, "．": ".", "￥": "¥"}
