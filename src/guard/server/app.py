@@ -74,11 +74,10 @@ def parse(body: bytes, model: type[Model]) -> Model:
         raise Refused(400, _describe(exc, model)) from None
 
 
-def _answer(body: bytes, model: type[Model], call: Callable[[Model], dict[str, Any]]) -> bytes:
-    """Parse, call the library and encode: everything a heavy request costs, run in a worker thread."""
-    request = parse(body, model)
+def _library(call: Callable[..., Any], *args: Any) -> Any:
+    """A library call whose input errors are the client's (400); an engine failure stays a 500."""
     try:
-        return json_bytes(call(request))
+        return call(*args)
     except EngineError:
         raise
     except (GuardError, ValueError) as exc:
@@ -87,16 +86,9 @@ def _answer(body: bytes, model: type[Model], call: Callable[[Model], dict[str, A
         raise Refused(400, "a record is nested too deeply") from None
 
 
-def _library(call: Callable[..., Any], *args: Any) -> Any:
-    """A library call whose input errors are the client's (400), as for checks and lints."""
-    try:
-        return call(*args)
-    except EngineError:
-        raise
-    except (GuardError, ValueError) as exc:
-        raise Refused(400, str(exc)) from None
-    except RecursionError:
-        raise Refused(400, "the upload is nested too deeply") from None
+def _answer(body: bytes, model: type[Model], call: Callable[[Model], dict[str, Any]]) -> bytes:
+    """Parse, call the library and encode: everything a heavy request costs, run in a worker thread."""
+    return json_bytes(_library(call, parse(body, model)))
 
 
 def _api_key_check(api_key: str) -> Callable[..., Any]:
