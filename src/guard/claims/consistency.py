@@ -22,7 +22,6 @@ from guard.model import CHINA_TZ, Product, Promotion
 
 _MARKER = re.compile(r"^\s*[【\[]\s*(?P<ref>[^】\]\s]{1,40})\s*[】\]]")
 _LINK = re.compile(r"^(?:(?P<n>\d{1,3})号?链接|链接(?P<m>\d{1,3}))$")
-_NEEDS_OFFER = ("deadline",)
 
 
 @dataclass(frozen=True, slots=True)

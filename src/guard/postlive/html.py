@@ -202,6 +202,3 @@ def render_text(report: LiveReport, lang: str = "zh") -> str:
               for p in report.price_changes]
     return "\n".join(lines) + "\n"
 
-
-def as_json(report: LiveReport) -> dict[str, Any]:
-    return report.to_dict()
