@@ -12,7 +12,7 @@ import io
 import itertools
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -357,6 +357,59 @@ def _tabular_records(rows: Iterator[tuple[int, list[Any]]], name: str, sheet: st
                            message_zh="找不到表头：前几行都没有两个以上可识别的列名（商品ID、商品名称、类目、价格……）")
         return
     header_number, header_row = head[found]
+    table = header_columns(header_row, columns_map, profile)
+    if profile is not None:
+        yield _profile_notice(name, f"{prefix}row {header_number}", profile)
+    letters = _reference_first({column: _column_letter(index) for index, column in enumerate(table.fields) if column}
+                               if spreadsheet else {})
+    if table.ignored:
+        yield ignored_notice(name, f"{prefix}row {header_number}", table.ignored)
+    categories = getattr(columns_map, "categories", None)
+    rounded: list[str] = []
+    pending: RawRecord | None = None  # an SPU whose SKU rows may continue on the next row
+    for number, row in itertools.chain(head[found + 1:], rows):
+        record = row_record(table, row, categories, rounded)
+        if not record:
+            continue
+        sku = {key.removeprefix("sku_"): record.pop(key) for key in _SKU_FIELDS if key in record}
+        if sku and pending is not None and (record.get("id") in (None, pending.data.get("id"))):
+            pending.data["skus"].append(sku)  # another SKU row of the same SPU
+            continue
+        if pending is not None:
+            yield _settled(pending)
+            pending = None
+        cells = {field_name: f"{letter}{number}" for field_name, letter in letters.items()} if letters else None
+        item = RawRecord("product", record, name, f"{prefix}row {number}", table.labels, cells)
+        if sku:
+            record["skus"] = [sku]
+            pending = item
+        else:
+            yield item
+    if pending is not None:
+        yield _settled(pending)
+    if rounded:
+        yield InputProblem(name, "file", "$", f"{len(rounded)} amounts stored with spreadsheet float noise were read "
+                           "to the fen, as the spreadsheet shows them", warning=True,
+                           message_zh=f"{len(rounded)} 个金额带有表格浮点误差，已按表格显示值取到分")
+
+
+@dataclass(frozen=True)
+class Columns:
+    """What a table's header row says: the field of each column (None: not read), the order in which a
+    back end's columns for one field are tried, which columns hold fen, and what was ignored."""
+
+    fields: tuple[str | None, ...]
+    order: tuple[int, ...]
+    in_fen: frozenset[int]
+    ignored: tuple[str, ...]
+    labels: Mapping[str, str]  # field -> header as written
+    profile: Profile | None
+
+
+def header_columns(header_row: Sequence[Any], columns_map: Mapping[str, str] | None = None,
+                   profile: Profile | None = None) -> Columns:
+    """Read a header row with guard's column names and aliases, a back end's ``profile`` and ``columns_map``."""
+    headers = _header_map(columns_map, profile)
     columns: list[str | None] = []
     ignored: list[str] = []
     in_fen: set[int] = set()
@@ -370,68 +423,61 @@ def _tabular_records(rows: Iterator[tuple[int, list[Any]]], name: str, sheet: st
         columns.append(column)
     order = list(range(len(columns)))
     if profile is not None:
-        yield _profile_notice(name, f"{prefix}row {header_number}", profile)
         ranks = {label: rank for rank, label in enumerate(profile.headers)}  # the profile's order for one field
         order.sort(key=lambda i: ranks.get(str(header_row[i]).strip() if header_row[i] is not None else "", -1))
-    categories = getattr(columns_map, "categories", None)
     if "price" in columns and columns.count("price") > 1:
-        columns = _split_price_columns(header_row, columns)
+        columns = _split_price_columns(list(header_row), columns)
     labels = _reference_first({column: str(cell).strip() for cell, column in zip(header_row, columns) if column})
-    letters = _reference_first({column: _column_letter(index) for index, column in enumerate(columns) if column}
-                               if spreadsheet else {})
-    if ignored:
-        yield InputProblem(name, f"{prefix}row {header_number}", "$",
-                           f"columns ignored (not used by any rule): {'、'.join(ignored)}", warning=True,
-                           message_zh=f"以下列未被任何规则使用，已忽略：{'、'.join(ignored)}")
-    rounded: list[str] = []
-    pending: RawRecord | None = None  # an SPU whose SKU rows may continue on the next row
-    for number, row in itertools.chain(head[found + 1:], rows):
-        record: dict[str, Any] = {}
-        for index in order:
-            column, value = columns[index], row[index] if index < len(row) else None
-            if column is None or value is None or (isinstance(value, str) and not value.strip()):
-                continue
-            if profile is not None and column in record:
-                continue  # the profile names its columns for one field in order: the first filled one wins
-            if index in in_fen:
-                value = fen_to_yuan(value)
-            record[column] = _cell_value(column, _spreadsheet_number(column, value, rounded))
-        if profile is not None and record:
-            for key, default in profile.defaults.items():
-                record.setdefault(key, default)
-            if "reference_price" in record and "sku_price" in record:  # a SKU's 划线价: settled over the SPU's SKUs
-                record["sku_reference_price"] = record.pop("reference_price")
-        if categories and "category" in record:
-            record["category"] = resolve_category(record["category"], categories)
-        if "reference_price" in record:  # 原价 beside 售价: the product shows a discount
-            record.setdefault("price_type", "discount")
-            record["price2"] = record.pop("price", None)
-            record["price"] = record.pop("reference_price")
-            if record["price2"] is None:
-                del record["price2"]
-                record["price_type"] = "fixed"
-        if not record:
+    return Columns(tuple(columns), tuple(order), frozenset(in_fen), tuple(ignored), labels, profile)
+
+
+def ignored_notice(name: str, where: str, ignored: Sequence[str]) -> InputProblem:
+    return InputProblem(name, where, "$", f"columns ignored (not used by any rule): {'、'.join(ignored)}", warning=True,
+                        message_zh=f"以下列未被任何规则使用，已忽略：{'、'.join(ignored)}")
+
+
+def row_record(table: Columns, row: Sequence[Any], categories: Mapping[str, str] | None = None,
+               rounded: list[str] | None = None) -> dict[str, Any]:
+    """One data row as a product record (empty when the row is): cells read as a spreadsheet shows them,
+    a back end's defaults and fen, platform categories mapped, and 原价 beside 售价 read as a discount.
+    Its SKU columns are left as ``sku_*`` fields for the caller, which may gather an SPU's rows."""
+    record: dict[str, Any] = {}
+    profile = table.profile
+    noise = rounded if rounded is not None else []
+    for index in table.order:
+        column, value = table.fields[index], row[index] if index < len(row) else None
+        if column is None or value is None or (isinstance(value, str) and not value.strip()):
             continue
-        sku = {key.removeprefix("sku_"): record.pop(key) for key in _SKU_FIELDS if key in record}
-        if sku and pending is not None and (record.get("id") in (None, pending.data.get("id"))):
-            pending.data["skus"].append(sku)  # another SKU row of the same SPU
-            continue
-        if pending is not None:
-            yield _settled(pending)
-            pending = None
-        cells = {field_name: f"{letter}{number}" for field_name, letter in letters.items()} if letters else None
-        item = RawRecord("product", record, name, f"{prefix}row {number}", labels, cells)
-        if sku:
-            record["skus"] = [sku]
-            pending = item
-        else:
-            yield item
-    if pending is not None:
-        yield _settled(pending)
-    if rounded:
-        yield InputProblem(name, "file", "$", f"{len(rounded)} amounts stored with spreadsheet float noise were read "
-                           "to the fen, as the spreadsheet shows them", warning=True,
-                           message_zh=f"{len(rounded)} 个金额带有表格浮点误差，已按表格显示值取到分")
+        if profile is not None and column in record:
+            continue  # the profile names its columns for one field in order: the first filled one wins
+        if index in table.in_fen:
+            value = fen_to_yuan(value)
+        record[column] = _cell_value(column, _spreadsheet_number(column, value, noise))
+    if profile is not None and record:
+        for key, default in profile.defaults.items():
+            record.setdefault(key, default)
+        if "reference_price" in record and "sku_price" in record:  # a SKU's 划线价: settled over the SPU's SKUs
+            record["sku_reference_price"] = record.pop("reference_price")
+    if categories and "category" in record:
+        record["category"] = resolve_category(record["category"], categories)
+    if "reference_price" in record:  # 原价 beside 售价: the product shows a discount
+        record.setdefault("price_type", "discount")
+        record["price2"] = record.pop("price", None)
+        record["price"] = record.pop("reference_price")
+        if record["price2"] is None:
+            del record["price2"]
+            record["price_type"] = "fixed"
+    return record
+
+
+def single_row_product(record: dict[str, Any]) -> dict[str, Any]:
+    """A row's record as a whole product: its SKU columns become its one SKU (a row read on its own)."""
+    sku = {key.removeprefix("sku_"): record.pop(key) for key in _SKU_FIELDS if key in record}
+    if sku:
+        record["skus"] = [sku]
+        if any("reference_price" in s for s in record["skus"]):
+            reference_from_skus(record)
+    return record
 
 
 def _settled(spu: RawRecord) -> RawRecord:
