@@ -173,3 +173,101 @@ def test_cli_spark_writes_the_findings_of_guard_check(spark: Any, catalog_files:
 def test_cli_spark_needs_an_output_folder(catalog_files: list[Path], capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check", "--spark", str(catalog_files[0]), "--format", "json"]) == 2
     assert "give --output DIR and --format jsonl or parquet" in capsys.readouterr().err
+
+
+def _export_files(folder: Path) -> tuple[Path, Path, Path]:
+    """The example products as a shop's export: a merchant's own id header, units, an extra column, a
+    platform category path; its --columns file; the merchant as a JSON line (Spark reads no YAML)."""
+    import csv
+    import io
+
+    import yaml
+
+    examples = BENCH.parent / "examples"
+    rows = list(csv.reader(io.StringIO((examples / "products.csv").read_text(encoding="utf-8"))))
+    header = ["货品编号" if h == "商品ID" else "价格（元）" if h == "价格" else h for h in rows[0]] + ["仓库备注"]
+    body = [row + [f"A-{n}"] for n, row in enumerate(rows[1:])]
+    category = header.index("类目")
+    body[0][category] = "男装>T恤"
+    export = folder / "export.csv"
+    with export.open("w", encoding="utf-8", newline="") as sink:
+        csv.writer(sink).writerows([header, *body])
+    columns = folder / "columns.yaml"
+    columns.write_text("columns:\n  货品编号: id\ncategories:\n  T恤: apparel\n", encoding="utf-8")
+    merchant = yaml.safe_load((examples / "merchant.yaml").read_text(encoding="utf-8"))["merchant"]
+    merchants = folder / "merchant.jsonl"
+    merchants.write_text(json.dumps({"kind": "merchant", **merchant}, ensure_ascii=False, default=str) + "\n",
+                         encoding="utf-8")
+    return export, columns, merchants
+
+
+def test_a_shop_export_is_read_as_guard_check_reads_it(spark: Any, tmp_path: Path) -> None:
+    import pandas
+
+    from guard.io.readers import load_column_map
+
+    export, columns_file, merchants = _export_files(tmp_path)
+    columns = load_column_map(columns_file)
+    expected = check_files([export, merchants], columns=columns, now=NOW, lang="en")
+    assert len(expected.findings) > 5 and not expected.problems
+
+    def without_file(record: dict[str, Any], row_offset: int = 0) -> str:
+        path = str(record.get("path") or "")
+        if path.startswith("row ") and row_offset:  # a Parquet table has no header row: its rows count from 1
+            number, _, rest = path[4:].partition(".")
+            path = f"row {int(number) + row_offset}.{rest}"
+        return _key({**{k: v for k, v in record.items() if k != "file"}, "path": path or None})
+
+    reference = sorted(without_file(json.loads(line)) for line in render_jsonl(expected).splitlines())
+    parquet = tmp_path / "export.parquet"
+    pandas.read_csv(export, dtype=str, keep_default_na=False).replace("", None).to_parquet(parquet)
+    for source, offset in ((export, 0), (parquet, 1)):
+        result = guard.spark.check(spark, [str(source), str(merchants)], columns=columns, now=NOW, lang="en")
+        found = [json.loads(line) for line in result.findings.toJSON().collect()]
+        assert sorted(without_file(f, offset) for f in found) == reference, source.suffix
+        assert [p.warning for p in result.problems] == [True]
+        assert result.problems[0].message == "columns ignored (not used by any rule): 仓库备注"
+        assert result.rejected == 0
+    ids_only = tmp_path / "ids.yaml"  # without the category map, the row with a platform category path is refused
+    ids_only.write_text("columns:\n  货品编号: id\n", encoding="utf-8")
+    result = guard.spark.check(spark, [str(export), str(merchants)], columns=load_column_map(ids_only), now=NOW)
+    assert result.rejected == 1 and [p.location for p in result.problems if not p.warning] == ["row 2"]
+
+
+def test_cli_spark_reads_columns_and_says_what_it_ignored(spark: Any, tmp_path: Path,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    export, columns_file, merchants = _export_files(tmp_path)
+    out = tmp_path / "findings"
+    code = main(["check", "--spark", "--master", "local[2]", str(export), str(merchants), "--columns", str(columns_file),
+                 "--now", NOW.isoformat(), "--format", "jsonl", "--output", str(out)])
+    err = capsys.readouterr().err
+    assert code == 1, err  # findings, and a warning is not a problem
+    assert "提示" in err and "仓库备注" in err
+    assert any(out.glob("part-*"))
+
+
+def test_a_table_that_names_no_field_is_refused(spark: Any, tmp_path: Path) -> None:
+    table = tmp_path / "other.csv"
+    table.write_text("a,b\n1,2\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="none of its columns names a field"):
+        guard.spark.read_records(spark, [str(table)])
+
+
+def test_a_back_end_json_shape_is_adapted_on_spark(spark: Any, tmp_path: Path) -> None:
+    from guard.io.readers import load_column_map
+
+    examples = BENCH.parent / "examples" / "exports"
+    _, _, merchants = _export_files(tmp_path)
+    columns = load_column_map(examples / "categories.yaml")
+    source = examples / "weixin-store-products.jsonl"
+    expected = check_files([source, merchants], columns=columns, now=NOW, lang="en")
+    result = guard.spark.check(spark, [str(source), str(merchants)], columns=columns, now=NOW, lang="en")
+    found = [json.loads(line) for line in result.findings.toJSON().collect()]
+
+    def without_file(record: dict[str, Any]) -> str:
+        return _key({k: v for k, v in record.items() if k != "file"})
+
+    assert expected.findings
+    assert sorted(map(without_file, found)) == sorted(without_file(json.loads(line))
+                                                      for line in render_jsonl(expected).splitlines())
+    assert result.rejected == expected.summary.rejected == 0

@@ -212,16 +212,19 @@ def _run_check_spark(args: argparse.Namespace, now: datetime) -> int:
         return 2
     from guard import spark
 
+    columns = load_column_map(args.columns) if args.columns else None
     session = spark.session(args.master)
-    result = spark.check(session, args.catalogs, config=args.config, select=_split(args.select), ignore=_split(args.ignore),
-                         engine=args.engine, platform=args.platform, now=now, lang=args.lang)
+    result = spark.check(session, args.catalogs, columns=columns, config=args.config, select=_split(args.select),
+                         ignore=_split(args.ignore), engine=args.engine, platform=args.platform, now=now, lang=args.lang)
     spark.write(result, args.output, args.format)
+    problems = [problem for problem in result.problems if not problem.warning]
     for problem in result.problems:
-        print(f"{'错误' if args.lang == 'zh' else 'error'}: {problem.render(args.lang)}", file=sys.stderr)
+        label = ("提示" if args.lang == "zh" else "warning") if problem.warning else ("错误" if args.lang == "zh" else "error")
+        print(f"{label}: {problem.render(args.lang)}", file=sys.stderr)
     by_tier = spark.read_back(session, args.output, args.format)
     print(f"guard: {result.read} records read, {result.rejected} rejected, {sum(by_tier.values())} findings in "
           f"{args.output}", file=sys.stderr)
-    if result.problems:
+    if problems:
         return 2
     if args.fail_on == "never":
         return 0

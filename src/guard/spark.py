@@ -14,6 +14,15 @@ over the id, ordered by input position: the first valid record wins, as in one p
 
 Locations: JSON lines get ``line N`` as ``guard check`` gives them; Parquet and CSV rows get
 ``row N`` in the order Spark reads the file (CSV counting the header as row 1).
+
+A warehouse export is read as it is. A CSV or Parquet table's column names go through the same
+header reading as ``guard check``'s (Chinese names and aliases, units in brackets, a back end's
+profile such as 微信小店's fields in fen, ``--columns``), and each row through the same cell
+reading (lists, qualifications, 原价 beside 售价, platform categories). JSON-lines records in a
+back end's own shape are adapted as in one process. What Spark reads row by row cannot do:
+a CSV must be UTF-8 (or name its encoding to Spark) with its header on the first line, and each
+row is a whole product: SKU columns give that row's one SKU (SKU rows of one SPU are not
+gathered; give the SKUs as a JSON list in a ``skus`` column instead).
 """
 
 from __future__ import annotations
@@ -31,7 +40,9 @@ from typing import Any
 from guard.errors import InputProblem
 from guard.facts import REFERENCE_WINDOW
 from guard.io.catalog import Catalog, parse_records
-from guard.io.readers import RawRecord, ReadItem, read_jsonl
+from guard.io.profiles import adapt_record, detect, detect_record, resolve_category
+from guard.io.readers import (Columns, RawRecord, ReadItem, header_columns, ignored_notice, read_jsonl, row_record,
+                              single_row_product)
 from guard.model import CHINA_TZ
 from guard.parallel import check_product_records, check_references
 from guard.report.json import finding_line
@@ -81,6 +92,7 @@ class Options:
     platform: str | None = None
     now: datetime | None = None
     lang: str = "zh"
+    categories: tuple[tuple[str, str], ...] = ()  # platform category -> guard category (``--columns``)
 
 
 @dataclass
@@ -108,12 +120,33 @@ def _rules(options: Options) -> tuple[Any, Any]:
     return loaded
 
 
-def _item(file: str, location: str, record: str) -> ReadItem:
-    """One JSON line as ``guard check`` reads it (kind, malformed JSON, non-objects), at its real location."""
+def _item(file: str, location: str, record: str, categories: Mapping[str, str] | None = None) -> ReadItem:
+    """One JSON line as ``guard check`` reads it (kind, malformed JSON, non-objects, a back end's own
+    shape, platform categories), at its real location."""
     items = list(read_jsonl(Path(file), io.StringIO(record)))
     if not items:
         return InputProblem(file, location, "$", "empty record")
-    return replace(items[0], location=location)
+    item = replace(items[0], location=location)
+    if isinstance(item, RawRecord) and item.kind == "product" and isinstance(item.data, dict):
+        profile = detect_record(item.data)
+        data = adapt_record(item.data, profile)[0] if profile is not None else item.data
+        if categories and "category" in data:
+            data = {**data, "category": resolve_category(data["category"], categories)}
+        if data is not item.data:
+            item = replace(item, data=data)
+    return item
+
+
+def _row_item(table: Columns, file: str, location: str, record: str,
+              categories: Mapping[str, str] | None) -> RawRecord | None:
+    """One CSV or Parquet row (its cells as a JSON object keyed by column position) as ``guard check``
+    reads a table's row; None for a row with nothing in it, which one process skips too."""
+    cells = json.loads(record)
+    row = [cells.get(f"c{index}") for index in range(len(table.fields))]
+    data = row_record(table, row, categories)
+    if not data:
+        return None
+    return RawRecord("product", single_row_product(data), file, location, table.labels)
 
 
 def _with_history(item: ReadItem, history: str | list[dict[str, Any]] | None) -> ReadItem:
@@ -162,15 +195,28 @@ def _problems_json(problems: Sequence[InputProblem]) -> str | None:
     return json.dumps([p.to_dict() for p in problems], ensure_ascii=False) if problems else None
 
 
-def _check_batches(options: Options, merchant_records: list[RawRecord], referenced: frozenset[str]) -> Any:
+def _check_batches(options: Options, merchant_records: list[RawRecord], referenced: frozenset[str],
+                   tables: Sequence[Columns]) -> Any:
     def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         ruleset, engine = _rules(options)
         merchants = parse_records(merchant_records).merchants
         now = options.now or datetime.now(CHINA_TZ)
+        categories = dict(options.categories)
         for batch in batches:
             rows = batch.to_pylist()
-            items = [(row["seq"], _with_history(_item(row["file"], row["location"], row["record"]), row.get("history")))
-                     for row in rows]
+            items = []
+            records: dict[int, str] = {}  # as the driver re-reads a referenced product: JSON of the record read
+            for row in rows:
+                table = row.get("table", -1)
+                if table is None or table < 0:
+                    item: ReadItem | None = _item(row["file"], row["location"], row["record"], categories)
+                    records[row["seq"]] = row["record"]
+                else:
+                    item = _row_item(tables[table], row["file"], row["location"], row["record"], categories)
+                    if item is not None:
+                        records[row["seq"]] = json.dumps(item.data, ensure_ascii=False, default=str)
+                if item is not None:
+                    items.append((row["seq"], _with_history(item, row.get("history"))))
             result = check_product_records(items, merchants=merchants, referenced=frozenset(), ruleset=ruleset,
                                            engine=engine, platform=options.platform, now=now, lang=options.lang)
             first_of: dict[str, int] = {}
@@ -184,7 +230,7 @@ def _check_batches(options: Options, merchant_records: list[RawRecord], referenc
                 out["seq"].append(seq)
                 out["file"].append(row["file"])
                 out["location"].append(row["location"])
-                out["record"].append(row["record"] if product_id in referenced else None)
+                out["record"].append(records.get(seq) if product_id in referenced else None)
                 out["id"].append(product_id)
                 out["problems"].append(_problems_json(result.problems.get(seq, [])))
                 out["late"].append(_problems_json(result.late.get(product_id, [])) if first else None)
@@ -218,13 +264,27 @@ def session(master: str | None = None, name: str = "guard") -> SparkSession:
     return spark
 
 
-def read_records(spark: SparkSession, paths: Sequence[str | Path]) -> DataFrame:
-    """Every record of the files as (seq, file, location, kind, record as JSON text), read by Spark.
+@dataclass
+class Records:
+    """Records as Spark read them: (seq, file, location, kind, table, record as JSON text), with the header
+    reading of each CSV or Parquet table (``table`` indexes ``tables``; -1 for a JSON line) and the
+    notices about the files (a back end's profile, columns ignored)."""
 
-    ``.jsonl``/``.ndjson``/``.json`` are JSON lines; ``.parquet`` and ``.csv`` (with a header of
-    guard's field names) are rows of products.
+    frame: DataFrame
+    tables: list[Columns]
+    notices: list[InputProblem]
+
+
+def read_records(spark: SparkSession, paths: Sequence[str | Path], columns: Mapping[str, str] | None = None) -> Records:
+    """Every record of the files, read by Spark.
+
+    ``.jsonl``/``.ndjson``/``.json`` are JSON lines; ``.parquet`` and ``.csv`` are tables of products
+    whose column names are read as ``guard check`` reads a header row (``columns``: a merchant's own
+    names, from ``load_column_map``).
     """
     frames = []
+    tables: list[Columns] = []
+    notices: list[InputProblem] = []
     for number, path in enumerate(paths):
         name = str(path)
         suffix = Path(name).suffix.lower()
@@ -234,15 +294,29 @@ def read_records(spark: SparkSession, paths: Sequence[str | Path]) -> DataFrame:
                                                                pair[0])).toDF("seq long, file string, location string, record string")
             frame = frame.filter(F.trim("record") != "")
             kind = F.get_json_object("record", "$.kind")
-            frame = frame.withColumn("kind", F.when(kind.isin(*OTHER_KINDS), kind).otherwise(F.lit("product")))
+            frame = frame.withColumn("kind", F.when(kind.isin(*OTHER_KINDS), kind).otherwise(F.lit("product"))) \
+                .withColumn("table", F.lit(-1))
         elif suffix in (".parquet", ".csv"):
             table = spark.read.parquet(name) if suffix == ".parquet" else spark.read.option("header", True).csv(name)
             first_row = 2 if suffix == ".csv" else 1
-            rows = table.select(F.to_json(F.struct(*table.columns)).alias("record")).rdd.map(lambda row: row.record)
+            profile = detect(str(column).strip() for column in table.columns)
+            header = header_columns(table.columns, columns, profile)
+            if not any(header.fields):
+                raise ValueError(f"{name}: none of its columns names a field guard reads (商品ID, 商品名称, 类目, 价格 …)")
+            where = "row 1" if suffix == ".csv" else "columns"
+            if profile is not None:
+                notices.append(InputProblem(name, where, "$", f"read as {profile.en} ({profile.source})", warning=True,
+                                            message_zh=f"按「{profile.zh}」格式读取（依据：{profile.source}）"))
+            if header.ignored:
+                notices.append(ignored_notice(name, where, header.ignored))
+            cells = [F.col(f"`{column}`").alias(f"c{index}") for index, column in enumerate(table.columns)
+                     if header.fields[index] is not None]
+            rows = table.select(F.to_json(F.struct(*cells)).alias("record")).rdd.map(lambda row: row.record)
             frame = rows.zipWithIndex().map(
                 lambda pair, n=number, f=name, r=first_row: (n * _SEQ_PER_FILE + pair[1], f, f"row {pair[1] + r}",
                                                              pair[0])).toDF("seq long, file string, location string, record string")
-            frame = frame.withColumn("kind", F.lit("product"))
+            frame = frame.withColumn("kind", F.lit("product")).withColumn("table", F.lit(len(tables)))
+            tables.append(header)
         else:
             raise ValueError(f"{name}: Spark reads .jsonl, .json (JSON lines), .parquet and .csv here")
         frames.append(frame)
@@ -251,12 +325,17 @@ def read_records(spark: SparkSession, paths: Sequence[str | Path]) -> DataFrame:
     records = frames[0]
     for frame in frames[1:]:
         records = records.unionByName(frame)
-    return records
+    return Records(records, tables, notices)
 
 
-def check(spark: SparkSession, paths: Sequence[str | Path], **options: Any) -> SparkResult:
-    """Read catalog files with Spark and check them; see ``check_records`` for the options."""
-    return check_records(read_records(spark, paths), **options)
+def check(spark: SparkSession, paths: Sequence[str | Path], *, columns: Mapping[str, str] | None = None,
+          **options: Any) -> SparkResult:
+    """Read catalog files with Spark and check them; see ``check_records`` for the options.
+
+    ``columns`` is a merchant's own column names and platform categories (``load_column_map``)."""
+    read = read_records(spark, paths, columns)
+    categories = getattr(columns, "categories", None) or {}
+    return check_records(read.frame, tables=read.tables, notices=read.notices, categories=categories, **options)
 
 
 def check_frame(products: DataFrame, *, name: str = "<dataframe>", merchants: Sequence[Mapping[str, Any]] = (),
@@ -264,10 +343,10 @@ def check_frame(products: DataFrame, *, name: str = "<dataframe>", merchants: Se
                 **options: Any) -> SparkResult:
     """Check a DataFrame of products (columns named as guard's fields), with merchants, promotions and rooms as dicts."""
     rows = products.select(F.to_json(F.struct(*products.columns)).alias("record")).rdd.map(lambda row: row.record)
-    records = rows.zipWithIndex().map(lambda pair: (pair[1], name, f"row {pair[1] + 1}", pair[0], "product")) \
-        .toDF("seq long, file string, location string, record string, kind string")
+    records = rows.zipWithIndex().map(lambda pair: (pair[1], name, f"row {pair[1] + 1}", pair[0], "product", -1)) \
+        .toDF("seq long, file string, location string, record string, kind string, table int")
     spark = products.sparkSession
-    extra = [(_SEQ_PER_FILE + i, "<input>", f"$.{kind}s[{i}]", json.dumps(dict(item), ensure_ascii=False, default=str), kind)
+    extra = [(_SEQ_PER_FILE + i, "<input>", f"$.{kind}s[{i}]", json.dumps(dict(item), ensure_ascii=False, default=str), kind, -1)
              for kind, items in (("merchant", merchants), ("promotion", promotions), ("live_room", rooms))
              for i, item in enumerate(items)]
     if extra:
@@ -277,13 +356,19 @@ def check_frame(products: DataFrame, *, name: str = "<dataframe>", merchants: Se
 
 def check_records(records: DataFrame, *, config: str | Mapping[str, Any] | None = None, select: Sequence[str] = (),
                   ignore: Sequence[str] = (), engine: str | None = None, platform: str | None = None,
-                  now: datetime | None = None, lang: str = "zh", history: DataFrame | None = None) -> SparkResult:
+                  now: datetime | None = None, lang: str = "zh", history: DataFrame | None = None,
+                  tables: Sequence[Columns] = (), notices: Sequence[InputProblem] = (),
+                  categories: Mapping[str, str] | None = None) -> SparkResult:
     """Check records read by ``read_records``: findings as a DataFrame, problems in input order.
 
     ``history`` (columns product, at, price) is the products' price history as a table: it
     replaces any history in the records, and the 7-day low is found in Spark (``history_digest``).
+    ``tables`` and ``notices`` come from ``read_records``; ``categories`` maps platform categories.
     """
-    options = Options(config, tuple(select), tuple(ignore), engine, platform, now or datetime.now(CHINA_TZ), lang)
+    options = Options(config, tuple(select), tuple(ignore), engine, platform, now or datetime.now(CHINA_TZ), lang,
+                      tuple(sorted((categories or {}).items())))
+    if "table" not in records.columns:
+        records = records.withColumn("table", F.lit(-1))
     others = [row for row in records.filter(F.col("kind") != "product").orderBy("seq").collect()]
     other_items = [_item(row.file, row.location, row.record) for row in others]
     other_items = [replace(item, kind=row.kind) if isinstance(item, RawRecord) else item  # a promotion's own "kind"
@@ -298,12 +383,18 @@ def check_records(records: DataFrame, *, config: str | Mapping[str, Any] | None 
     for room, _, _ in catalog.rooms:
         referenced.update(item.product for item in room.products)
     frozen = frozenset(referenced)
-    products = records.filter(F.col("kind") == "product").select("seq", "file", "location", "record")
+    products = records.filter(F.col("kind") == "product").select("seq", "file", "location", "table", "record")
     if history is not None:
         digest = history_digest(history, options.now)  # type: ignore[arg-type]
-        products = products.withColumn("key", F.get_json_object("record", "$.id")) \
-            .join(digest, F.col("key") == digest.product, "left").select("seq", "file", "location", "record", "history")
-    outcome = products.mapInArrow(_check_batches(options, merchant_records, frozen), _OUTCOME) \
+        key = F.get_json_object("record", "$.id")
+        for index, table in enumerate(tables):  # a table's id is in the column its header names
+            if "id" in table.fields:
+                key = F.when(F.col("table") == index, F.get_json_object("record", f"$.c{table.fields.index('id')}")) \
+                    .otherwise(key)
+        products = products.withColumn("key", key) \
+            .join(digest, F.col("key") == digest.product, "left").select("seq", "file", "location", "table", "record",
+                                                                         "history")
+    outcome = products.mapInArrow(_check_batches(options, merchant_records, frozen, list(tables)), _OUTCOME) \
         .persist(StorageLevel.MEMORY_AND_DISK)
     read = outcome.count() + len(others)
     duplicates = _duplicates(outcome)
@@ -312,11 +403,12 @@ def check_records(records: DataFrame, *, config: str | Mapping[str, Any] | None 
     findings = kept.select("seq", F.posexplode("findings").alias("index", "line")) \
         .select("seq", "index", F.from_json("line", FINDING_SCHEMA).alias("finding")).select("seq", "index", "finding.*")
     problems, rejected = _problems(outcome, duplicates, catalog)
+    problems[:0] = notices
     ruleset, runner = _rules(options)
     referenced_rows = sorted(kept.filter(F.col("record").isNotNull()).select("seq", "id", "file", "location", "record")
                              .toLocalIterator(), key=lambda row: row.seq)  # a partition at a time, not all at once
     full = _full_history(history, frozen) if history is not None else {}
-    models = parse_records([_with_history(_item(row.file, row.location, row.record),
+    models = parse_records([_with_history(_item(row.file, row.location, row.record, categories),
                                           full.get(row.id, []) if history is not None else None)
                             for row in referenced_rows]).products
     found, late, _ = check_references(models, merchants=catalog.merchants, promotions=catalog.promotions,
