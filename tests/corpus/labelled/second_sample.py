@@ -5,7 +5,7 @@ from the held-out half, stratified by source file in proportion to each half's s
 ``key`` field of ``labels.jsonl`` is read, so a second labeller working from this output never sees
 the first labeller's label, family or reason. The output is for labelling and is not to be committed.
 
-    python tests/corpus/labelled/second_sample.py > /tmp/sample.jsonl
+    python tests/corpus/labelled/second_sample.py > sample.jsonl  # outside the repository
 """
 
 from __future__ import annotations
