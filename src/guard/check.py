@@ -24,11 +24,16 @@ from guard.text.matcher import Matcher, bundled_matcher
 TEXT_FIELDS = ("name", "description")
 
 
+def unknown_merchant(merchant_id: str, known: Iterable[str]) -> str:
+    """The problem of a product naming a merchant that is not in the catalog."""
+    return f"unknown merchant {merchant_id!r}; known: {sorted(known) or 'none'}"
+
+
 def _resolve_merchant(product: Product, merchants: Mapping[str, Merchant]) -> tuple[Merchant | None, str | None]:
     if product.merchant is not None:
         merchant = merchants.get(product.merchant)
         if merchant is None:
-            return None, f"unknown merchant {product.merchant!r}; known: {sorted(merchants) or 'none'}"
+            return None, unknown_merchant(product.merchant, merchants)
         return merchant, None
     if len(merchants) == 1:
         return next(iter(merchants.values())), None

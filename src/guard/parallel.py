@@ -137,13 +137,15 @@ def check_product_records(records: Iterable[tuple[int, ReadItem]], *, merchants:
 
 def check_references(products: list[tuple[Product, str, str]], *, merchants: Mapping[str, Any], promotions: list[Any],
                      rooms: list[Any], ruleset: RuleSet, engine: Engine | str | None, platform: str | None,
-                     now: datetime, lang: str) -> tuple[list[Finding], list[InputProblem], int]:
+                     now: datetime, lang: str, stacks: Mapping[str, list[Any]] | None = None,
+                     ) -> tuple[list[Finding], list[InputProblem], int]:
     """Check promotions and rooms against the products they reference (the accepted ones, first occurrences).
 
     Returns their findings, their unresolved references and how many of them were checked, as
     ``check_catalog`` over the whole catalog gives them. The subjects are built as
     ``guard.check.subjects`` builds its promotions and rooms; the products themselves are
-    checked elsewhere, so they are not checked again here.
+    checked elsewhere, so they are not checked again here. ``stacks`` gives, per product id,
+    every promotion of the catalog that names it (in input order), when ``promotions`` is a part.
     """
     if not promotions and not rooms:
         return [], [], 0
@@ -156,6 +158,7 @@ def check_references(products: list[tuple[Product, str, str]], *, merchants: Map
     for promo, _, _ in promotions:
         for pid in promo.products or [c.product for c in promo.components]:
             by_product.setdefault(pid, []).append(promo)
+    stacked = by_product if stacks is None else stacks
     subjects: list[Subject] = []
     late: list[InputProblem] = []
     for promo, file, path in promotions:
@@ -164,7 +167,7 @@ def check_references(products: list[tuple[Product, str, str]], *, merchants: Map
         if unknown:
             late.append(InputProblem(file, path, "$.products", f"unknown product(s) {unknown}", promo.id))
             continue
-        stack = by_product.get(refs[0], []) if refs else []
+        stack = stacked.get(refs[0], []) if refs else []
         facts = promotion_facts(promo, library, stack, now)
         subjects.append(Subject("promotion", f"promotion:{promo.id}", refs[0] if refs else None, str(facts["platform"]),
                                 path, facts, file=file))

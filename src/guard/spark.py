@@ -31,14 +31,16 @@ import io
 import json
 import os
 import sys
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from guard.check import unknown_merchant
 from guard.errors import InputProblem
 from guard.facts import REFERENCE_WINDOW
+from guard.findings import Finding
 from guard.io.catalog import Catalog, parse_records
 from guard.io.profiles import adapt_record, detect, detect_record, resolve_category
 from guard.io.readers import (Columns, RawRecord, ReadItem, header_columns, ignored_notice, read_jsonl, row_record,
@@ -58,6 +60,8 @@ except ImportError as exc:  # pragma: no cover - the extra is not installed
 
 _SEQ_PER_FILE = 1 << 40  # a record's input position: file number * this + its index in the file
 OTHER_KINDS = ("merchant", "promotion", "live_room")
+COLLECT_LIMIT = 100_000  # promotions and rooms: checked on the driver up to this many, joined in Spark above
+BROADCAST_LIMIT = 10_000  # merchants: shipped with every task up to this many, joined to the products above
 
 _SOURCE = T.StructType([T.StructField(name, T.StringType()) for name in ("source", "title", "section", "confidence", "url")])
 FINDING_SCHEMA = T.StructType([
@@ -78,7 +82,17 @@ _OUTCOME = T.StructType([
     T.StructField("problems", T.StringType()),
     T.StructField("late", T.StringType()),
     T.StructField("findings", T.ArrayType(T.StringType())),
+    T.StructField("merchant", T.StringType()),
 ])
+_KEYS = [T.StructField("key", T.StringType()), T.StructField("merchant_key", T.StringType())]
+_PARSED = T.StructType([
+    T.StructField("seq", T.LongType()),
+    *(T.StructField(name, T.StringType()) for name in ("file", "location", "kind", "record", "id", "problems")),
+    T.StructField("wanted", T.ArrayType(T.StringType())),
+    T.StructField("refs", T.ArrayType(T.StringType())),
+])
+_CHECKED = T.StructType([T.StructField("seq", T.LongType()), T.StructField("finding", T.StringType()),
+                         T.StructField("late", T.StringType())])
 
 
 @dataclass(frozen=True)
@@ -103,6 +117,7 @@ class SparkResult:
     problems: list[InputProblem]
     read: int
     rejected: int
+    joined: tuple[str, ...] = ()  # what was joined in Spark rather than collected: "merchants", "references"
 
 
 _LOADED: dict[Options, tuple[Any, Any]] = {}
@@ -195,8 +210,62 @@ def _problems_json(problems: Sequence[InputProblem]) -> str | None:
     return json.dumps([p.to_dict() for p in problems], ensure_ascii=False) if problems else None
 
 
+def _product_item(row: Mapping[str, Any], tables: Sequence[Columns],
+                  categories: Mapping[str, str]) -> tuple[ReadItem | None, str | None]:
+    """A product row as ``guard check`` reads it, and its record as the driver re-reads it (JSON text)."""
+    table = row.get("table", -1)
+    if table is None or table < 0:
+        return _item(row["file"], row["location"], row["record"], categories), row["record"]
+    item = _row_item(tables[table], row["file"], row["location"], row["record"], categories)
+    return item, json.dumps(item.data, ensure_ascii=False, default=str) if item is not None else None
+
+
+def _other_item(file: str, location: str, kind: str, record: str) -> ReadItem:
+    """A merchant, promotion or room record (a promotion's own "kind" field stays its kind)."""
+    item = _item(file, location, record)
+    return replace(item, kind=kind) if isinstance(item, RawRecord) else item
+
+
+def _text(value: Any) -> str | None:
+    return value.strip() if isinstance(value, str) else None  # as the models read an id
+
+
+def _key_batches(tables: Sequence[Columns], categories: Mapping[str, str]) -> Any:
+    """Each product row with its id and merchant id as read (``key``, ``merchant_key``), for the joins."""
+    def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        for batch in batches:
+            ids: list[str | None] = []
+            merchants: list[str | None] = []
+            for row in batch.to_pylist():
+                item, _ = _product_item(row, tables, categories)
+                data = item.data if isinstance(item, RawRecord) and isinstance(item.data, dict) else {}
+                ids.append(_text(data.get("id")))
+                merchants.append(_text(data.get("merchant")))
+            yield pa.RecordBatch.from_arrays([*batch.columns, pa.array(ids, pa.string()), pa.array(merchants, pa.string())],
+                                             names=[*batch.schema.names, "key", "merchant_key"])
+    return run
+
+
+_MERCHANTS: dict[str, Any] = {}  # joined merchant records, validated once per worker
+
+
+def _merchant(row: Mapping[str, Any]) -> Any:
+    record = row["merchant_record"]
+    merchant = _MERCHANTS.get(record)
+    if merchant is None:
+        if len(_MERCHANTS) > 10_000:
+            _MERCHANTS.clear()
+        item = _other_item(row["merchant_file"], row["merchant_location"], "merchant", record)
+        merchant = _MERCHANTS[record] = next(iter(parse_records([item]).merchants.values()))
+    return merchant
+
+
 def _check_batches(options: Options, merchant_records: list[RawRecord], referenced: frozenset[str],
-                   tables: Sequence[Columns]) -> Any:
+                   tables: Sequence[Columns], joined: tuple[str, ...] = ()) -> Any:
+    """Validate and check product rows. With merchants joined, each row carries its merchant's record
+    (``merchant_record``); with references joined, ``wanted`` says whether a promotion or room names it."""
+    join_merchants, join_references = "merchants" in joined, "references" in joined
+
     def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         ruleset, engine = _rules(options)
         merchants = parse_records(merchant_records).merchants
@@ -204,37 +273,50 @@ def _check_batches(options: Options, merchant_records: list[RawRecord], referenc
         categories = dict(options.categories)
         for batch in batches:
             rows = batch.to_pylist()
-            items = []
-            records: dict[int, str] = {}  # as the driver re-reads a referenced product: JSON of the record read
+            records: dict[int, str | None] = {}  # as the driver re-reads a referenced product: JSON of the record read
+            # with merchants joined: those with a merchant see theirs (and, when the catalog has one, a product
+            # naming none sees it too); those without see none, so a merchant they name is unknown
+            parts: list[tuple[dict[str, Any], list[tuple[int, ReadItem]]]] = [({} if join_merchants else merchants, []),
+                                                                               ({}, [])]
             for row in rows:
-                table = row.get("table", -1)
-                if table is None or table < 0:
-                    item: ReadItem | None = _item(row["file"], row["location"], row["record"], categories)
-                    records[row["seq"]] = row["record"]
-                else:
-                    item = _row_item(tables[table], row["file"], row["location"], row["record"], categories)
-                    if item is not None:
-                        records[row["seq"]] = json.dumps(item.data, ensure_ascii=False, default=str)
-                if item is not None:
-                    items.append((row["seq"], _with_history(item, row.get("history"))))
-            result = check_product_records(items, merchants=merchants, referenced=frozenset(), ruleset=ruleset,
-                                           engine=engine, platform=options.platform, now=now, lang=options.lang)
-            first_of: dict[str, int] = {}
-            for seq, product_id in result.ids.items():
-                first_of.setdefault(product_id, seq)
+                item, records[row["seq"]] = _product_item(row, tables, categories)
+                if item is None:
+                    continue
+                part = parts[0]
+                if join_merchants:
+                    if row.get("merchant_record") is None:
+                        part = parts[1]
+                    else:
+                        merchant = _merchant(row)
+                        part[0][merchant.id] = merchant
+                part[1].append((row["seq"], _with_history(item, row.get("history"))))
+            results = {}
+            for part_merchants, items in parts:
+                if not items:
+                    continue
+                result = check_product_records(items, merchants=part_merchants, referenced=frozenset(),
+                                               ruleset=ruleset, engine=engine, platform=options.platform, now=now,
+                                               lang=options.lang)
+                first_of: dict[str, int] = {}
+                for seq, product_id in result.ids.items():
+                    first_of.setdefault(product_id, seq)
+                results.update((seq, (result, first_of)) for seq, _ in items)
             out: dict[str, list[Any]] = {name: [] for name in _OUTCOME.names}
             for row in rows:
                 seq = row["seq"]
-                product_id = result.ids.get(seq)
+                result, first_of = results.get(seq, (None, {}))
+                product_id = result.ids.get(seq) if result is not None else None
                 first = product_id is not None and first_of[product_id] == seq
+                wanted = bool(row.get("wanted")) if join_references else product_id in referenced
                 out["seq"].append(seq)
                 out["file"].append(row["file"])
                 out["location"].append(row["location"])
-                out["record"].append(records.get(seq) if product_id in referenced else None)
+                out["record"].append(records.get(seq) if product_id is not None and wanted else None)
                 out["id"].append(product_id)
-                out["problems"].append(_problems_json(result.problems.get(seq, [])))
+                out["problems"].append(_problems_json(result.problems.get(seq, [])) if result is not None else None)
                 out["late"].append(_problems_json(result.late.get(product_id, [])) if first else None)
                 out["findings"].append([finding_line(f) for f in result.findings[product_id]] if first else [])
+                out["merchant"].append(row.get("merchant_key") if join_merchants else None)
             yield pa.RecordBatch.from_pydict(out, schema=_arrow_outcome())
     return run
 
@@ -242,7 +324,7 @@ def _check_batches(options: Options, merchant_records: list[RawRecord], referenc
 def _arrow_outcome() -> pa.Schema:
     return pa.schema([("seq", pa.int64()), ("file", pa.string()), ("location", pa.string()), ("record", pa.string()),
                       ("id", pa.string()), ("problems", pa.string()), ("late", pa.string()),
-                      ("findings", pa.list_(pa.string()))])
+                      ("findings", pa.list_(pa.string())), ("merchant", pa.string())])
 
 
 def session(master: str | None = None, name: str = "guard") -> SparkSession:
@@ -338,51 +420,221 @@ def check(spark: SparkSession, paths: Sequence[str | Path], *, columns: Mapping[
     return check_records(read.frame, tables=read.tables, notices=read.notices, categories=categories, **options)
 
 
-def check_frame(products: DataFrame, *, name: str = "<dataframe>", merchants: Sequence[Mapping[str, Any]] = (),
-                promotions: Sequence[Mapping[str, Any]] = (), rooms: Sequence[Mapping[str, Any]] = (),
-                **options: Any) -> SparkResult:
-    """Check a DataFrame of products (columns named as guard's fields), with merchants, promotions and rooms as dicts."""
-    rows = products.select(F.to_json(F.struct(*products.columns)).alias("record")).rdd.map(lambda row: row.record)
-    records = rows.zipWithIndex().map(lambda pair: (pair[1], name, f"row {pair[1] + 1}", pair[0], "product", -1)) \
+def _frame_records(frame: DataFrame, name: str, kind: str, number: int) -> DataFrame:
+    """A DataFrame's rows as records of one kind (each row a JSON object), at ``row N`` of ``name``."""
+    rows = frame.select(F.to_json(F.struct(*frame.columns)).alias("record")).rdd.map(lambda row: row.record)
+    return rows.zipWithIndex().map(lambda pair, n=number, f=name, k=kind: (n * _SEQ_PER_FILE + pair[1], f,
+                                                                           f"row {pair[1] + 1}", pair[0], k, -1)) \
         .toDF("seq long, file string, location string, record string, kind string, table int")
+
+
+def check_frame(products: DataFrame, *, name: str = "<dataframe>",
+                merchants: Sequence[Mapping[str, Any]] | DataFrame = (),
+                promotions: Sequence[Mapping[str, Any]] | DataFrame = (),
+                rooms: Sequence[Mapping[str, Any]] | DataFrame = (), **options: Any) -> SparkResult:
+    """Check a DataFrame of products (columns named as guard's fields), with merchants, promotions and rooms
+    as dicts (at ``$.promotions[i]`` of ``<input>``) or as DataFrames of their own (``row N`` of ``<promotions>``)."""
+    records = _frame_records(products, name, "product", 0)
     spark = products.sparkSession
-    extra = [(_SEQ_PER_FILE + i, "<input>", f"$.{kind}s[{i}]", json.dumps(dict(item), ensure_ascii=False, default=str), kind, -1)
-             for kind, items in (("merchant", merchants), ("promotion", promotions), ("live_room", rooms))
-             for i, item in enumerate(items)]
+    extra = []
+    for number, (kind, items) in enumerate((("merchant", merchants), ("promotion", promotions), ("live_room", rooms)),
+                                           start=1):
+        if isinstance(items, DataFrame):
+            records = records.unionByName(_frame_records(items, f"<{kind}s>", kind, number))
+        else:
+            extra.extend((number * _SEQ_PER_FILE + i, "<input>", f"$.{kind}s[{i}]",
+                          json.dumps(dict(item), ensure_ascii=False, default=str), kind, -1)
+                         for i, item in enumerate(items))
     if extra:
         records = records.unionByName(spark.createDataFrame(extra, records.schema))
     return check_records(records, **options)
+
+
+def _parse_others(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    """Validate merchant, promotion and room records one by one: each one's id (or its problems) and the
+    product ids it names (``wanted``: every one; ``refs``: a promotion's targets, which stack)."""
+    for batch in batches:
+        out: dict[str, list[Any]] = {name: [] for name in _PARSED.names}
+        for row in batch.to_pylist():
+            single = parse_records([_other_item(row["file"], row["location"], row["kind"], row["record"])])
+            models = [*single.merchants.values(), *(m for m, _, _ in single.promotions), *(m for m, _, _ in single.rooms)]
+            wanted: list[str] = []
+            refs: list[str] = []
+            if single.promotions:
+                promo = single.promotions[0][0]
+                wanted = [*promo.products, *(c.product for c in promo.components)]
+                refs = list(promo.products or [c.product for c in promo.components])
+            elif single.rooms:
+                wanted = [item.product for item in single.rooms[0][0].products]
+            for name in ("seq", "file", "location", "kind", "record"):
+                out[name].append(row[name])
+            out["id"].append(models[0].id if models else None)
+            out["problems"].append(_problems_json(single.problems))
+            out["wanted"].append(wanted)
+            out["refs"].append(refs)
+        yield pa.RecordBatch.from_pydict(out, schema=pa.schema([
+            ("seq", pa.int64()), *((name, pa.string()) for name in ("file", "location", "kind", "record", "id", "problems")),
+            ("wanted", pa.list_(pa.string())), ("refs", pa.list_(pa.string()))]))
+
+
+@dataclass
+class _Others:
+    """Merchants, promotions or rooms validated in Spark: the valid first records of each (file, kind, id), with the
+    problems of the others in input order (each with its position)."""
+
+    survivors: DataFrame
+    problems: list[tuple[int, InputProblem]]
+    rejected: int
+
+
+def _others_in_spark(records: DataFrame, kinds: Sequence[str]) -> _Others:
+    parsed = records.filter(F.col("kind").isin(*kinds)).select("seq", "file", "location", "kind", "record") \
+        .mapInArrow(_parse_others, _PARSED).persist(StorageLevel.MEMORY_AND_DISK)
+    in_file = Window.partitionBy("file", "kind", "id").orderBy("seq")  # as one process: ids are unique per file
+    ranked = parsed.filter(F.col("id").isNotNull()) \
+        .withColumn("rank", F.row_number().over(in_file)) \
+        .withColumn("first_at", F.first(F.concat_ws(" ", "file", "location")).over(in_file))
+    problems: list[tuple[int, InputProblem]] = []
+    invalid = parsed.filter(F.col("problems").isNotNull()).select("seq", "problems").collect()
+    for row in invalid:
+        problems.extend((row.seq, InputProblem(**p)) for p in json.loads(row.problems))
+    repeated = ranked.filter(F.col("rank") > 1).select("seq", "file", "location", "kind", "id", "first_at").collect()
+    problems.extend((row.seq, InputProblem(row.file, row.location, "$.id",
+                                           f"duplicate {row.kind} id {row.id!r} (first at {row.first_at})", row.id))
+                    for row in repeated)
+    problems.sort(key=lambda pair: pair[0])
+    return _Others(ranked.filter(F.col("rank") == 1).drop("rank", "first_at"), problems, len(invalid) + len(repeated))
+
+
+def _parse_collected(rows: Sequence[Any], catalog: Catalog) -> list[tuple[int, InputProblem]]:
+    """Validate collected records into ``catalog``, one file at a time as ``guard check`` does, noting the
+    position of the record each problem is about."""
+    noted: list[tuple[int, InputProblem]] = []
+
+    def feed(file: str) -> Iterator[ReadItem]:
+        for row in rows:
+            if row.file == file:
+                before = len(catalog.problems)
+                yield _other_item(row.file, row.location, row.kind, row.record)
+                noted.extend((row.seq, problem) for problem in catalog.problems[before:])
+
+    for file in dict.fromkeys(row.file for row in rows):
+        parse_records(feed(file), catalog)
+    return noted
+
+
+def _merchant_winners(survivors: DataFrame) -> DataFrame:
+    """Per merchant id, the record that ``guard check`` keeps: the first in its file, the last file's."""
+    latest = Window.partitionBy("id").orderBy(F.col("seq").desc())
+    return survivors.filter(F.col("kind") == "merchant").withColumn("pick", F.row_number().over(latest)) \
+        .filter(F.col("pick") == 1) \
+        .select(F.col("id").alias("merchant_id"), F.col("file").alias("merchant_file"),
+                F.col("location").alias("merchant_location"), F.col("record").alias("merchant_record"))
+
+
+def _reference_batches(options: Options, history: bool) -> Any:
+    """Check promotions and rooms, each row with the products it names (``library``) and, for a promotion,
+    every promotion naming its first product (``stack``): ``check_references`` once per batch."""
+    def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        ruleset, engine = _rules(options)
+        now = options.now or datetime.now(CHINA_TZ)
+        categories = dict(options.categories)
+        for batch in batches:
+            rows = sorted(batch.to_pylist(), key=lambda row: row["seq"])
+            subjects = Catalog()
+            library: dict[str, ReadItem] = {}
+            stacks: dict[str, list[Any]] = {}
+            parsed: dict[int, Any] = {}
+            for row in rows:
+                parse_records([_other_item(row["file"], row["location"], row["kind"], row["record"])], subjects)
+                for entry in row["library"] or ():
+                    if entry["pid"] not in library:
+                        points = json.loads(entry["p_history"] or "[]") if history else None
+                        library[entry["pid"]] = _with_history(
+                            _item(entry["p_file"], entry["p_location"], entry["p_record"], categories), points)
+                if row["stack"] and row["refs"][0] not in stacks:
+                    stack = []
+                    for entry in sorted(row["stack"], key=lambda e: (e["q_seq"], e["q_pos"])):
+                        promo = parsed.get(entry["q_seq"])
+                        if promo is None:
+                            item = _other_item(entry["q_file"], entry["q_location"], "promotion", entry["q_record"])
+                            promo = parsed[entry["q_seq"]] = parse_records([item]).promotions[0][0]
+                        stack.append(promo)
+                    stacks[row["refs"][0]] = stack
+            products = parse_records(library.values()).products
+            found, late, _ = check_references(products, merchants={}, promotions=subjects.promotions,
+                                              rooms=subjects.rooms, ruleset=ruleset, engine=engine,
+                                              platform=options.platform, now=now, lang=options.lang, stacks=stacks)
+            where = {(row["file"], row["location"]): row["seq"] for row in rows}
+            seqs = [rows[0]["seq"] if rows else 0] * len(found) + [where[(p.file, p.location)] for p in late]
+            lines = [finding_line(f) for f in found] + [None] * len(late)
+            problems = [None] * len(found) + [json.dumps(p.to_dict(), ensure_ascii=False) for p in late]
+            yield pa.RecordBatch.from_pydict({"seq": seqs, "finding": lines, "late": problems}, schema=pa.schema(
+                [("seq", pa.int64()), ("finding", pa.string()), ("late", pa.string())]))
+    return run
+
+
+def _references_in_spark(kept: DataFrame, survivors: DataFrame, history: DataFrame | None,
+                         options: Options) -> DataFrame:
+    """Promotions and rooms checked on the executors: each joined with the products it names (their first
+    valid records) and a promotion with the promotions that stack with it. Rows: (seq, finding, late)."""
+    library = kept.filter(F.col("record").isNotNull()).select(
+        F.col("id").alias("pid"), F.col("file").alias("p_file"), F.col("location").alias("p_location"),
+        F.col("record").alias("p_record"))
+    if history is not None:  # the whole history of the named products: a promotion's start is not the check's time
+        points = history.select(F.col("product").cast("string").alias("product"),
+                                F.struct(F.col("at").cast("string").alias("at"),
+                                         F.col("price").cast("string").alias("price")).alias("point"))
+        full = points.groupBy("product").agg(F.to_json(F.collect_list("point")).alias("p_history"))
+        library = library.join(full, library.pid == full.product, "left").drop("product")
+    else:
+        library = library.withColumn("p_history", F.lit(None).cast("string"))
+    subjects = survivors.filter(F.col("kind") != "merchant").select("seq", "file", "location", "kind", "record",
+                                                                     "wanted", "refs")
+    named = subjects.select("seq", F.explode(F.array_distinct("wanted")).alias("pid")).join(library, "pid") \
+        .groupBy("seq").agg(F.collect_list(F.struct("pid", "p_file", "p_location", "p_record", "p_history"))
+                            .alias("library"))
+    promotions = subjects.filter(F.col("kind") == "promotion")
+    naming = promotions.select(F.col("seq").alias("q_seq"), F.posexplode("refs").alias("q_pos", "pid"),
+                               F.col("file").alias("q_file"), F.col("location").alias("q_location"),
+                               F.col("record").alias("q_record"))
+    stacks = promotions.filter(F.size("refs") > 0).select("seq", F.col("refs")[0].alias("pid")).join(naming, "pid") \
+        .groupBy("seq").agg(F.collect_list(F.struct("q_seq", "q_pos", "q_file", "q_location", "q_record"))
+                            .alias("stack"))
+    return subjects.join(named, "seq", "left").join(stacks, "seq", "left") \
+        .mapInArrow(_reference_batches(options, history is not None), _CHECKED)
 
 
 def check_records(records: DataFrame, *, config: str | Mapping[str, Any] | None = None, select: Sequence[str] = (),
                   ignore: Sequence[str] = (), engine: str | None = None, platform: str | None = None,
                   now: datetime | None = None, lang: str = "zh", history: DataFrame | None = None,
                   tables: Sequence[Columns] = (), notices: Sequence[InputProblem] = (),
-                  categories: Mapping[str, str] | None = None) -> SparkResult:
+                  categories: Mapping[str, str] | None = None, collect_limit: int = COLLECT_LIMIT,
+                  broadcast_limit: int = BROADCAST_LIMIT) -> SparkResult:
     """Check records read by ``read_records``: findings as a DataFrame, problems in input order.
 
     ``history`` (columns product, at, price) is the products' price history as a table: it
     replaces any history in the records, and the 7-day low is found in Spark (``history_digest``).
     ``tables`` and ``notices`` come from ``read_records``; ``categories`` maps platform categories.
+    Up to ``collect_limit`` promotions and rooms together are checked on the driver, more in Spark;
+    up to ``broadcast_limit`` merchants travel with every task, more are joined to their products.
     """
     options = Options(config, tuple(select), tuple(ignore), engine, platform, now or datetime.now(CHINA_TZ), lang,
                       tuple(sorted((categories or {}).items())))
     if "table" not in records.columns:
         records = records.withColumn("table", F.lit(-1))
-    others = [row for row in records.filter(F.col("kind") != "product").orderBy("seq").collect()]
-    other_items = [_item(row.file, row.location, row.record) for row in others]
-    other_items = [replace(item, kind=row.kind) if isinstance(item, RawRecord) else item  # a promotion's own "kind"
-                   for row, item in zip(others, other_items)]
+    counts = {row.kind: row["count"] for row in records.filter(F.col("kind") != "product").groupBy("kind").count().collect()}
+    joined = tuple(name for name, over in (
+        ("merchants", counts.get("merchant", 0) > broadcast_limit),
+        ("references", counts.get("promotion", 0) + counts.get("live_room", 0) > collect_limit)) if over)
+    joined_kinds = [kind for kind in OTHER_KINDS if ("merchants" if kind == "merchant" else "references") in joined]
+    small_kinds = [kind for kind in OTHER_KINDS if kind not in joined_kinds]
+    collected = [kind for kind in small_kinds if counts.get(kind)]
+    others = records.filter(F.col("kind").isin(*collected)).orderBy("seq").collect() if collected else []
     catalog = Catalog()
-    for file in dict.fromkeys(row.file for row in others):  # one parse per file, as guard check does
-        parse_records([item for row, item in zip(others, other_items) if row.file == file], catalog)
-    merchant_records = [item for item in other_items if isinstance(item, RawRecord) and item.kind == "merchant"]
-    referenced: set[str] = set()
-    for promo, _, _ in catalog.promotions:
-        referenced.update(promo.products or [c.product for c in promo.components])
-    for room, _, _ in catalog.rooms:
-        referenced.update(item.product for item in room.products)
-    frozen = frozenset(referenced)
+    other_problems = _parse_collected(others, catalog)
+    rejected_others = catalog.rejected
+    spark = records.sparkSession
     products = records.filter(F.col("kind") == "product").select("seq", "file", "location", "table", "record")
     if history is not None:
         digest = history_digest(history, options.now)  # type: ignore[arg-type]
@@ -394,33 +646,79 @@ def check_records(records: DataFrame, *, config: str | Mapping[str, Any] | None 
         products = products.withColumn("key", key) \
             .join(digest, F.col("key") == digest.product, "left").select("seq", "file", "location", "table", "record",
                                                                          "history")
-    outcome = products.mapInArrow(_check_batches(options, merchant_records, frozen, list(tables)), _OUTCOME) \
-        .persist(StorageLevel.MEMORY_AND_DISK)
-    read = outcome.count() + len(others)
+    known_merchants: DataFrame | None = None
+    survivors: DataFrame | None = None
+    if joined:
+        in_spark = _others_in_spark(records, joined_kinds)
+        survivors = in_spark.survivors
+        other_problems = sorted([*other_problems, *in_spark.problems], key=lambda pair: pair[0])
+        rejected_others += in_spark.rejected
+        products = products.mapInArrow(_key_batches(list(tables), dict(options.categories)),
+                                       T.StructType([*products.schema.fields, *_KEYS]))
+        if "merchants" in joined:
+            known_merchants = _merchant_winners(survivors)
+            only = known_merchants.select("merchant_id").limit(2).collect()
+            merchant_key = F.col("merchant_key")
+            if len(only) == 1:  # a product naming no merchant is the one merchant's
+                merchant_key = F.coalesce(merchant_key, F.lit(only[0].merchant_id))
+            products = products.withColumn("merchant_join", merchant_key) \
+                .join(known_merchants, F.col("merchant_join") == F.col("merchant_id"), "left") \
+                .drop("merchant_join", "merchant_id")
+        if "references" in joined:
+            wanted = survivors.filter(F.col("kind") != "merchant").select(F.explode("wanted").alias("wanted_id")) \
+                .distinct().withColumn("wanted", F.lit(True))
+            products = products.join(wanted, F.col("key") == F.col("wanted_id"), "left").drop("wanted_id")
+    merchant_records = [item for item in (_other_item(row.file, row.location, row.kind, row.record) for row in others)
+                        if isinstance(item, RawRecord) and item.kind == "merchant"]
+    referenced = catalog.referenced()
+    outcome = products.mapInArrow(_check_batches(options, merchant_records, referenced, list(tables), joined),
+                                  _OUTCOME).persist(StorageLevel.MEMORY_AND_DISK)
+    read = outcome.count() + sum(counts.values())
     duplicates = _duplicates(outcome)
-    spark = records.sparkSession
     kept = outcome.join(F.broadcast(spark.createDataFrame([(seq,) for seq in duplicates], "seq long")), "seq", "left_anti")
     findings = kept.select("seq", F.posexplode("findings").alias("index", "line")) \
         .select("seq", "index", F.from_json("line", FINDING_SCHEMA).alias("finding")).select("seq", "index", "finding.*")
-    problems, rejected = _problems(outcome, duplicates, catalog)
-    problems[:0] = notices
+    def every_merchant() -> list[str]:
+        assert known_merchants is not None
+        return [row.merchant_id for row in known_merchants.select("merchant_id").collect()]
+
+    product_problems, product_late, rejected = _problems(outcome, duplicates,
+                                                         every_merchant if known_merchants is not None else None)
+    problems = [*notices, *(problem for _, problem in other_problems), *product_problems, *product_late]
+    rejected += rejected_others + len(product_late)
+    if survivors is not None and "references" in joined:
+        checked = _references_in_spark(kept, survivors, history, options).persist(StorageLevel.MEMORY_AND_DISK)
+        late = [InputProblem(**json.loads(row.late)) for row in
+                sorted(checked.filter(F.col("late").isNotNull()).select("seq", "late").collect(), key=lambda row: row.seq)]
+        lines = checked.filter(F.col("finding").isNotNull()).select("seq", F.lit(0).alias("index"), "finding")
+    else:
+        found, late = _driver_references(kept, catalog, referenced, history, options)
+        lines = spark.createDataFrame([(2 * _SEQ_PER_FILE * 1000 + i, 0, finding_line(f)) for i, f in enumerate(found)],
+                                      "seq long, index int, finding string")
+    findings = findings.unionByName(
+        lines.select("seq", "index", F.from_json("finding", FINDING_SCHEMA).alias("finding")).select("seq", "index",
+                                                                                                     "finding.*"))
+    problems.extend(late)
+    return SparkResult(findings.drop("seq", "index"), problems, read, rejected + len(late), joined)
+
+
+def _driver_references(kept: DataFrame, catalog: Catalog, referenced: frozenset[str], history: DataFrame | None,
+                       options: Options) -> tuple[list[Finding], list[InputProblem]]:
+    """Promotions and rooms (collected) checked on the driver against the products they name, re-read here."""
+    if not catalog.promotions and not catalog.rooms:
+        return [], []
     ruleset, runner = _rules(options)
     referenced_rows = sorted(kept.filter(F.col("record").isNotNull()).select("seq", "id", "file", "location", "record")
                              .toLocalIterator(), key=lambda row: row.seq)  # a partition at a time, not all at once
-    full = _full_history(history, frozen) if history is not None else {}
+    full = _full_history(history, referenced) if history is not None else {}
+    categories = dict(options.categories)
     models = parse_records([_with_history(_item(row.file, row.location, row.record, categories),
                                           full.get(row.id, []) if history is not None else None)
                             for row in referenced_rows]).products
     found, late, _ = check_references(models, merchants=catalog.merchants, promotions=catalog.promotions,
                                       rooms=catalog.rooms, ruleset=ruleset, engine=runner, platform=options.platform,
-                                      now=options.now, lang=lang)
-    problems.extend(late)
-    if found:
-        lines = spark.createDataFrame([(2 * _SEQ_PER_FILE * 1000 + i, 0, finding_line(f)) for i, f in enumerate(found)],
-                                      "seq long, index int, line string")
-        findings = findings.unionByName(
-            lines.select("seq", "index", F.from_json("line", FINDING_SCHEMA).alias("finding")).select("seq", "index", "finding.*"))
-    return SparkResult(findings.drop("seq", "index"), problems, read, rejected + len(late))
+                                      now=options.now or datetime.now(CHINA_TZ), lang=options.lang)
+    return found, late
 
 
 def _duplicates(outcome: DataFrame) -> dict[int, InputProblem]:
@@ -435,14 +733,17 @@ def _duplicates(outcome: DataFrame) -> dict[int, InputProblem]:
 
 
 def _problems(outcome: DataFrame, duplicates: dict[int, InputProblem],
-              catalog: Catalog) -> tuple[list[InputProblem], int]:
-    """The input problems in input order: read problems, then duplicates, then products' unresolved merchants."""
+              known_merchants: Callable[[], list[str]] | None) -> tuple[list[InputProblem], list[InputProblem], int]:
+    """The products' problems in input order (read problems and duplicates), their unresolved merchants, and how
+    many records the first reject. ``known_merchants`` (merchants joined): every merchant id, for the message of
+    an unknown one, which the executors could not list."""
     rows = outcome.filter(F.col("problems").isNotNull() | F.col("late").isNotNull()) \
-        .select("seq", "problems", "late").collect()
+        .select("seq", "problems", "late", "merchant").collect()
     by_seq = {row.seq: row for row in rows}
     problems: list[InputProblem] = []
     late: list[InputProblem] = []
-    rejected = catalog.rejected
+    rejected = 0
+    known: list[str] | None = None
     for seq in sorted({*by_seq, *duplicates}):
         row = by_seq.get(seq)
         if row is not None and row.problems:
@@ -452,8 +753,12 @@ def _problems(outcome: DataFrame, duplicates: dict[int, InputProblem],
             problems.append(duplicates[seq])
             rejected += 1
         elif row is not None and row.late:
-            late.extend(InputProblem(**p) for p in json.loads(row.late))
-    return [*catalog.problems, *problems, *late], rejected + len(late)
+            for problem in (InputProblem(**p) for p in json.loads(row.late)):
+                if known_merchants is not None and problem.path == "$.merchant" and row.merchant is not None:
+                    known = known_merchants() if known is None else known
+                    problem = replace(problem, message=unknown_merchant(row.merchant, known))
+                late.append(problem)
+    return problems, late, rejected
 
 
 def read_back(spark: SparkSession, directory: str | Path, fmt: str = "jsonl") -> dict[str, int]:
