@@ -89,6 +89,73 @@ def test_spark_finds_what_guard_check_finds(spark: Any, catalog_files: list[Path
     assert any(m.startswith("duplicate product id") for m in messages)
     assert any(m.startswith("malformed JSON") for m in messages)
     assert any(f["subject"].startswith("room:EDGE-ROOM") for f in written)
+    assert result.joined == ()  # two merchants and a few rooms: collected, as the defaults say
+
+
+def test_joined_parts_follow_the_limits() -> None:
+    counts = {"merchant": 3, "promotion": 2, "live_room": 2, "product": 10}
+    assert guard.spark.joined_parts(counts, collect_limit=4, broadcast_limit=3) == ()
+    assert guard.spark.joined_parts(counts, collect_limit=4, broadcast_limit=2) == ("merchants",)
+    assert guard.spark.joined_parts(counts, collect_limit=3, broadcast_limit=3) == ("references",)
+    assert guard.spark.joined_parts({}, collect_limit=0, broadcast_limit=0) == ()
+
+
+def test_joined_in_spark_finds_what_guard_check_finds(spark: Any, catalog_files: list[Path]) -> None:
+    """Merchants joined to their products and rooms joined to theirs, in Spark: the findings and problems of
+    guard check, place for place (a product of an unknown merchant is told every merchant there is)."""
+    paths = [str(p) for p in catalog_files]
+    result = guard.spark.check(spark, paths, now=NOW, lang="en", collect_limit=0, broadcast_limit=0)
+    assert result.joined == ("merchants", "references")
+    found = [json.loads(line) for line in result.findings.toJSON().collect()]
+    expected = check_files(paths, now=NOW, lang="en")
+    assert sorted(map(_key, found)) == sorted(_key(json.loads(line)) for line in render_jsonl(expected).splitlines())
+    assert _problems(result.problems) == _problems(expected.problems)
+    assert (result.read, result.rejected) == (expected.summary.read, expected.summary.rejected)
+    known = "unknown merchant 'no-such-shop'; known: ['"  # every merchant, though no executor saw them all
+    assert any(p.message.startswith(known) for p in result.problems)
+    assert any(f["subject"] == "room:EDGE-ROOM/product:EDGE-TWICE" for f in found)
+
+
+def test_promotions_rooms_and_merchants_as_dataframes_joined(spark: Any, tmp_path: Path) -> None:
+    """Every kind as a DataFrame, all joined: repeated and invalid promotions and merchants, a promotion of an
+    unknown product, stacked promotions, products naming no merchant beside the catalog's one merchant."""
+    replicate = _replicate_module()
+    doc = replicate.replicate(60, edge_cases=True)
+    doc["merchants"] = [doc["merchants"][0], {**doc["merchants"][0], "name": "again"}, {"id": "bad", "mode": "?"}]
+    for product in doc["products"][::2]:  # the one merchant is theirs; EDGE-TWICE's other-shop is now unknown
+        product.pop("merchant", None)
+    doc["promotions"] += [{**doc["promotions"][0], "label": "again"}, {"id": "BAD-PROMO", "kind": "nonsense"}]
+    document = tmp_path / "catalog.json"
+    replicate.write(doc, document)
+    reference = check_files([document], now=NOW, lang="en")
+
+    def frame(name: str, records: list[dict[str, Any]]) -> Any:
+        path = tmp_path / f"{name}.jsonl"
+        path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+        return spark.read.json(str(path), primitivesAsString=True)
+
+    result = guard.spark.check_frame(frame("products", doc["products"]), merchants=frame("merchants", doc["merchants"]),
+                                     promotions=frame("promotions", doc["promotions"]),
+                                     rooms=frame("rooms", doc["live_rooms"]), now=NOW, lang="en", collect_limit=0,
+                                     broadcast_limit=0)
+    assert result.joined == ("merchants", "references")
+    found = [json.loads(line) for line in result.findings.toJSON().collect()]
+
+    def without_place(record: dict[str, Any]) -> str:
+        return _key({k: v for k, v in record.items() if k not in ("file", "path")})
+
+    def message(problem: Any) -> str:  # a repeat names where the first one is, a row here and a JSON path there
+        return str(problem.message).split(" (first at ")[0]
+
+    assert sorted(map(without_place, found)) == sorted(without_place(f.to_dict()) for f in reference.findings)
+    assert sorted(map(message, result.problems)) == sorted(map(message, reference.problems))
+    assert (result.read, result.rejected) == (reference.summary.read, reference.summary.rejected)
+    messages = [message(p) for p in reference.problems]
+    for expected in ("duplicate promotion id 'PROMO-1201-0'", "duplicate merchant id", "unknown product(s) ['NO-SUCH-PRODUCT']",
+                     "unknown merchant 'other-shop'"):
+        assert any(m.startswith(expected) for m in messages), expected
+    stacked = sorted(f["subject"] for f in found if f["name"] == "stacked-discounts-reach-zero")
+    assert stacked[:2] == ["promotion:PROMO-1205-0", "promotion:PROMO-1206-0"]  # each sees the other
 
 
 def test_a_dataframe_of_products_with_promotions(spark: Any, tmp_path: Path) -> None:

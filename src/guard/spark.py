@@ -491,19 +491,21 @@ def _others_in_spark(records: DataFrame, kinds: Sequence[str]) -> _Others:
     parsed = records.filter(F.col("kind").isin(*kinds)).select("seq", "file", "location", "kind", "record") \
         .mapInArrow(_parse_others, _PARSED).persist(StorageLevel.MEMORY_AND_DISK)
     in_file = Window.partitionBy("file", "kind", "id").orderBy("seq")  # as one process: ids are unique per file
-    ranked = parsed.filter(F.col("id").isNotNull()) \
-        .withColumn("rank", F.row_number().over(in_file)) \
+    ranked = parsed.withColumn("rank", F.row_number().over(in_file)) \
         .withColumn("first_at", F.first(F.concat_ws(" ", "file", "location")).over(in_file))
     problems: list[tuple[int, InputProblem]] = []
-    invalid = parsed.filter(F.col("problems").isNotNull()).select("seq", "problems").collect()
-    for row in invalid:
-        problems.extend((row.seq, InputProblem(**p)) for p in json.loads(row.problems))
-    repeated = ranked.filter(F.col("rank") > 1).select("seq", "file", "location", "kind", "id", "first_at").collect()
-    problems.extend((row.seq, InputProblem(row.file, row.location, "$.id",
-                                           f"duplicate {row.kind} id {row.id!r} (first at {row.first_at})", row.id))
-                    for row in repeated)
+    bad = ranked.filter(F.col("problems").isNotNull() | (F.col("rank") > 1)) \
+        .select("seq", "file", "location", "kind", "id", "problems", "first_at").collect()
+    for row in bad:
+        if row.problems:  # invalid: no id, so never a repeat
+            problems.extend((row.seq, InputProblem(**p)) for p in json.loads(row.problems))
+        else:
+            problems.append((row.seq, InputProblem(row.file, row.location, "$.id",
+                                                   f"duplicate {row.kind} id {row.id!r} (first at {row.first_at})",
+                                                   row.id)))
     problems.sort(key=lambda pair: pair[0])
-    return _Others(ranked.filter(F.col("rank") == 1).drop("rank", "first_at"), problems, len(invalid) + len(repeated))
+    survivors = ranked.filter(F.col("id").isNotNull() & (F.col("rank") == 1)).drop("rank", "first_at")
+    return _Others(survivors, problems, len(bad))
 
 
 def _parse_collected(rows: Sequence[Any], catalog: Catalog) -> list[tuple[int, InputProblem]]:
@@ -605,6 +607,16 @@ def _references_in_spark(kept: DataFrame, survivors: DataFrame, history: DataFra
         .mapInArrow(_reference_batches(options, history is not None), _CHECKED)
 
 
+def joined_parts(counts: Mapping[str, int], collect_limit: int = COLLECT_LIMIT,
+                 broadcast_limit: int = BROADCAST_LIMIT) -> tuple[str, ...]:
+    """What ``check_records`` joins in Spark for these counts of records by kind: "merchants" when there are
+    more than ``broadcast_limit`` of them, "references" when promotions and rooms together are more than
+    ``collect_limit``; the rest is collected to the driver."""
+    return tuple(name for name, over in (
+        ("merchants", counts.get("merchant", 0) > broadcast_limit),
+        ("references", counts.get("promotion", 0) + counts.get("live_room", 0) > collect_limit)) if over)
+
+
 def check_records(records: DataFrame, *, config: str | Mapping[str, Any] | None = None, select: Sequence[str] = (),
                   ignore: Sequence[str] = (), engine: str | None = None, platform: str | None = None,
                   now: datetime | None = None, lang: str = "zh", history: DataFrame | None = None,
@@ -624,9 +636,7 @@ def check_records(records: DataFrame, *, config: str | Mapping[str, Any] | None 
     if "table" not in records.columns:
         records = records.withColumn("table", F.lit(-1))
     counts = {row.kind: row["count"] for row in records.filter(F.col("kind") != "product").groupBy("kind").count().collect()}
-    joined = tuple(name for name, over in (
-        ("merchants", counts.get("merchant", 0) > broadcast_limit),
-        ("references", counts.get("promotion", 0) + counts.get("live_room", 0) > collect_limit)) if over)
+    joined = joined_parts(counts, collect_limit, broadcast_limit)
     joined_kinds = [kind for kind in OTHER_KINDS if ("merchants" if kind == "merchant" else "references") in joined]
     small_kinds = [kind for kind in OTHER_KINDS if kind not in joined_kinds]
     collected = [kind for kind in small_kinds if counts.get(kind)]
