@@ -2,15 +2,29 @@
 
     result = guard.spark.check(spark, ["products.jsonl"])        # files Spark reads
     result = guard.spark.check_frame(products_df, merchants=[...])  # a DataFrame of products
+    result = guard.spark.check_frame(products_df, promotions=promotions_df, collect_limit=0)  # joined
     result.findings.write.parquet("out/")                         # the fields of --format jsonl
 
 Products are validated and checked on the executors (``mapInArrow``): each Python worker loads
 the rule set and builds the engine once and keeps them for every batch it is given. A record
 that fails validation becomes a problem with its file and location, as in one process, and the
-rest of its batch goes on. Merchants, promotions and live rooms are few: they are collected to
-the driver, merchants are shipped with the task, and promotions and rooms are checked on the
-driver against the (few) products they reference. Duplicate product ids are found with a window
-over the id, ordered by input position: the first valid record wins, as in one process.
+rest of its batch goes on. Duplicate product ids are found with a window over the id, ordered by
+input position: the first valid record wins, as in one process.
+
+Merchants, promotions and live rooms are counted first (``joined_parts``):
+
+- up to ``broadcast_limit`` merchants (10,000) are collected and shipped with every task; more
+  are validated on the executors (repeats found with a window over file and id) and joined to
+  the products by merchant id, so each product meets only its own merchant;
+- up to ``collect_limit`` promotions and rooms together (100,000) are collected and checked on the
+  driver against the products they name, whose records the check keeps; more are validated on
+  the executors, exploded into the product ids they name, joined with those products' first
+  valid records (and their whole price history), grouped back per promotion or room with, for a
+  promotion, every promotion naming its first product (they stack), and checked by
+  ``check_references`` in ``mapInArrow``, the rules loaded once per worker.
+
+Both ways give the same findings and problems as ``guard check`` (repeated ids, a promotion of
+an unknown or rejected product, a product of an unknown merchant, which is told every merchant).
 
 Locations: JSON lines get ``line N`` as ``guard check`` gives them; Parquet and CSV rows get
 ``row N`` in the order Spark reads the file (CSV counting the header as row 1).
