@@ -116,6 +116,29 @@ def test_joined_in_spark_finds_what_guard_check_finds(spark: Any, catalog_files:
     assert any(f["subject"] == "room:EDGE-ROOM/product:EDGE-TWICE" for f in found)
 
 
+def test_a_merchant_repeated_in_a_later_file_replaces_it(spark: Any, tmp_path: Path) -> None:
+    """As ``load_catalog`` reads files, the last file's merchant of an id is the catalog's, collected or joined."""
+    from guard.check import check_catalog
+    from guard.io.catalog import load_catalog
+
+    replicate = _replicate_module()
+    doc = replicate.replicate(36)
+    merchant = doc["merchants"][0]
+    later = {"merchants": [{**merchant, "mini_program_categories": [c for c in merchant["mini_program_categories"]
+                                                                     if c != "apparel"]}],
+             "products": [], "live_rooms": []}
+    paths = [tmp_path / "catalog.jsonl", tmp_path / "merchant.jsonl"]
+    replicate.write(doc, paths[0], jsonl=True)
+    replicate.write(later, paths[1], jsonl=True)
+    expected = check_catalog(load_catalog(paths), now=NOW, lang="en")
+    assert any(f.message.startswith("Category apparel is not among") for f in expected.findings)  # the later one's
+    lines = sorted(_key(json.loads(line)) for line in render_jsonl(expected).splitlines())
+    for limit in (guard.spark.BROADCAST_LIMIT, 0):
+        result = guard.spark.check(spark, [str(p) for p in paths], now=NOW, lang="en", broadcast_limit=limit)
+        assert result.joined == (("merchants",) if limit == 0 else ())
+        assert sorted(_key(json.loads(line)) for line in result.findings.toJSON().collect()) == lines
+
+
 def test_promotions_rooms_and_merchants_as_dataframes_joined(spark: Any, tmp_path: Path) -> None:
     """Every kind as a DataFrame, all joined: repeated and invalid promotions and merchants, a promotion of an
     unknown product, stacked promotions, products naming no merchant beside the catalog's one merchant."""

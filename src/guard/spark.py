@@ -15,7 +15,8 @@ Merchants, promotions and live rooms are counted first (``joined_parts``):
 
 - up to ``broadcast_limit`` merchants (10,000) are collected and shipped with every task; more
   are validated on the executors (repeats found with a window over file and id) and joined to
-  the products by merchant id, so each product meets only its own merchant;
+  the products by merchant id, so each product meets only its own merchant. Either way a
+  merchant id repeated in a later file is that file's merchant, as ``load_catalog`` reads files;
 - up to ``collect_limit`` promotions and rooms together (100,000) are collected and checked on the
   driver against the products they name, whose records the check keeps; more are validated on
   the executors, exploded into the product ids they name, joined with those products' first
@@ -59,7 +60,7 @@ from guard.io.catalog import Catalog, parse_records
 from guard.io.profiles import adapt_record, detect, detect_record, resolve_category
 from guard.io.readers import (Columns, RawRecord, ReadItem, header_columns, ignored_notice, read_jsonl, row_record,
                               single_row_product)
-from guard.model import CHINA_TZ
+from guard.model import CHINA_TZ, Merchant
 from guard.parallel import check_product_records, check_references
 from guard.report.json import finding_line
 
@@ -274,7 +275,7 @@ def _merchant(row: Mapping[str, Any]) -> Any:
     return merchant
 
 
-def _check_batches(options: Options, merchant_records: list[RawRecord], referenced: frozenset[str],
+def _check_batches(options: Options, merchants: Mapping[str, Merchant], referenced: frozenset[str],
                    tables: Sequence[Columns], joined: tuple[str, ...] = ()) -> Any:
     """Validate and check product rows. With merchants joined, each row carries its merchant's record
     (``merchant_record``); with references joined, ``wanted`` says whether a promotion or room names it."""
@@ -282,7 +283,6 @@ def _check_batches(options: Options, merchant_records: list[RawRecord], referenc
 
     def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         ruleset, engine = _rules(options)
-        merchants = parse_records(merchant_records).merchants
         now = options.now or datetime.now(CHINA_TZ)
         categories = dict(options.categories)
         for batch in batches:
@@ -290,8 +290,8 @@ def _check_batches(options: Options, merchant_records: list[RawRecord], referenc
             records: dict[int, str | None] = {}  # as the driver re-reads a referenced product: JSON of the record read
             # with merchants joined: those with a merchant see theirs (and, when the catalog has one, a product
             # naming none sees it too); those without see none, so a merchant they name is unknown
-            parts: list[tuple[dict[str, Any], list[tuple[int, ReadItem]]]] = [({} if join_merchants else merchants, []),
-                                                                               ({}, [])]
+            parts: list[tuple[dict[str, Any], list[tuple[int, ReadItem]]]] = [({} if join_merchants else dict(merchants),
+                                                                                []), ({}, [])]
             for row in rows:
                 item, records[row["seq"]] = _product_item(row, tables, categories)
                 if item is None:
@@ -692,10 +692,8 @@ def check_records(records: DataFrame, *, config: str | Mapping[str, Any] | None 
             wanted = survivors.filter(F.col("kind") != "merchant").select(F.explode("wanted").alias("wanted_id")) \
                 .distinct().withColumn("wanted", F.lit(True))
             products = products.join(wanted, F.col("key") == F.col("wanted_id"), "left").drop("wanted_id")
-    merchant_records = [item for item in (_other_item(row.file, row.location, row.kind, row.record) for row in others)
-                        if isinstance(item, RawRecord) and item.kind == "merchant"]
     referenced = catalog.referenced()
-    outcome = products.mapInArrow(_check_batches(options, merchant_records, referenced, list(tables), joined),
+    outcome = products.mapInArrow(_check_batches(options, catalog.merchants, referenced, list(tables), joined),
                                   _OUTCOME).persist(StorageLevel.MEMORY_AND_DISK)
     read = outcome.count() + sum(counts.values())
     duplicates = _duplicates(outcome)
