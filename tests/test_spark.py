@@ -336,11 +336,16 @@ def test_cli_spark_reads_columns_and_says_what_it_ignored(spark: Any, tmp_path: 
     assert any(out.glob("part-*"))
 
 
-def test_a_table_that_names_no_field_is_refused(spark: Any, tmp_path: Path) -> None:
+def test_a_table_that_names_no_field_is_refused(spark: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     table = tmp_path / "other.csv"
     table.write_text("a,b\n1,2\n", encoding="utf-8")
     with pytest.raises(ValueError, match="none of its columns names a field"):
         guard.spark.read_records(spark, [str(table)])
+    legacy = tmp_path / "gb.csv"  # a shop export in GB18030: Spark reads UTF-8, so the header is unreadable
+    legacy.write_bytes("商品ID,商品名称,类目\nA1,T恤,服饰鞋包\n".encode("gb18030"))
+    assert main(["check", "--spark", "--master", "local[2]", str(legacy), "--format", "jsonl",
+                 "--output", str(tmp_path / "out")]) == 2
+    assert "must be UTF-8 with its header on the first line" in capsys.readouterr().err
 
 
 def test_a_back_end_json_shape_is_adapted_on_spark(spark: Any, tmp_path: Path) -> None:

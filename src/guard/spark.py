@@ -368,7 +368,9 @@ def read_records(spark: SparkSession, paths: Sequence[str | Path], columns: Mapp
             profile = detect(str(column).strip() for column in table.columns)
             header = header_columns(table.columns, columns, profile)
             if not any(header.fields):
-                raise ValueError(f"{name}: none of its columns names a field guard reads (商品ID, 商品名称, 类目, 价格 …)")
+                raise ValueError(f"{name}: none of its columns names a field guard reads (商品ID, 商品名称, 类目, 价格 …); "
+                                 "on Spark a CSV must be UTF-8 with its header on the first line (no title rows): "
+                                 "convert it, or check it without --spark")
             where = "row 1" if suffix == ".csv" else "columns"
             if profile is not None:
                 notices.append(InputProblem(name, where, "$", f"read as {profile.en} ({profile.source})", warning=True,
