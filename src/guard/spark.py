@@ -534,6 +534,7 @@ def check_records(records: DataFrame, *, config: str | Mapping[str, Any] | None 
     kept = outcome.join(F.broadcast(spark.createDataFrame([(seq,) for seq in duplicates], "seq long")), "seq", "left_anti")
     findings = kept.select("seq", F.posexplode("findings").alias("index", "line")) \
         .select("seq", "index", F.from_json("line", FINDING_SCHEMA).alias("finding")).select("seq", "index", "finding.*")
+
     def every_merchant() -> list[str]:
         assert known_merchants is not None
         return [row.merchant_id for row in known_merchants.select("merchant_id").collect()]
