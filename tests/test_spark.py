@@ -141,7 +141,8 @@ def test_a_merchant_repeated_in_a_later_file_replaces_it(spark: Any, tmp_path: P
 
 def test_promotions_rooms_and_merchants_as_dataframes_joined(spark: Any, tmp_path: Path) -> None:
     """Every kind as a DataFrame, all joined: repeated and invalid promotions and merchants, a promotion of an
-    unknown product, stacked promotions, products naming no merchant beside the catalog's one merchant."""
+    unknown product, stacked promotions, products naming no merchant beside the catalog's one merchant, and
+    the price history as a table (a promotion's reference ceiling is found from its product's history)."""
     replicate = _replicate_module()
     doc = replicate.replicate(60, edge_cases=True)
     doc["merchants"] = [doc["merchants"][0], {**doc["merchants"][0], "name": "again"}, {"id": "bad", "mode": "?"}]
@@ -151,6 +152,14 @@ def test_promotions_rooms_and_merchants_as_dataframes_joined(spark: Any, tmp_pat
     document = tmp_path / "catalog.json"
     replicate.write(doc, document)
     reference = check_files([document], now=NOW, lang="en")
+    assert any(f.subject.startswith("promotion:") and "lowest transaction price of the 7 days before" in f.message
+               for f in reference.findings)
+    history: dict[str, list[tuple[str, str, str]]] = {}
+    for product in doc["products"]:  # the first record of an id has the history guard check reads
+        points = product.pop("price_history", [])
+        history.setdefault(product["id"], [(product["id"], point["at"], point["price"]) for point in points])
+    transactions = spark.createDataFrame([row for rows in history.values() for row in rows],
+                                         "product string, at string, price string")
 
     def frame(name: str, records: list[dict[str, Any]]) -> Any:
         path = tmp_path / f"{name}.jsonl"
@@ -159,8 +168,8 @@ def test_promotions_rooms_and_merchants_as_dataframes_joined(spark: Any, tmp_pat
 
     result = guard.spark.check_frame(frame("products", doc["products"]), merchants=frame("merchants", doc["merchants"]),
                                      promotions=frame("promotions", doc["promotions"]),
-                                     rooms=frame("rooms", doc["live_rooms"]), now=NOW, lang="en", collect_limit=0,
-                                     broadcast_limit=0)
+                                     rooms=frame("rooms", doc["live_rooms"]), history=transactions, now=NOW, lang="en",
+                                     collect_limit=0, broadcast_limit=0)
     assert result.joined == ("merchants", "references")
     found = [json.loads(line) for line in result.findings.toJSON().collect()]
 
