@@ -64,6 +64,17 @@ def catalog_files(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     return [first, second]
 
 
+@pytest.fixture(scope="module")
+def earlier_merchant(catalog_files: list[Path]) -> Path:
+    """The catalog's merchant as an earlier file has it (no apparel): the later file's one is the catalog's."""
+    merchant = json.loads(catalog_files[0].read_text(encoding="utf-8").splitlines()[0])
+    assert merchant["kind"] == "merchant"
+    earlier = catalog_files[0].parent / "earlier-merchant.jsonl"
+    earlier.write_text(json.dumps({**merchant, "mini_program_categories": [
+        c for c in merchant["mini_program_categories"] if c != "apparel"]}, ensure_ascii=False) + "\n", encoding="utf-8")
+    return earlier
+
+
 def _key(record: dict[str, Any]) -> str:
     return json.dumps({k: v for k, v in record.items() if v is not None}, sort_keys=True, ensure_ascii=False)
 
@@ -73,15 +84,16 @@ def _problems(problems: Any) -> list[str]:
 
 
 @pytest.mark.parametrize("engine_name", ["native", pytest.param("durable", marks=pytest.mark.durable)])
-def test_spark_finds_what_guard_check_finds(spark: Any, catalog_files: list[Path], engine_name: str,
-                                            tmp_path: Path) -> None:
+def test_spark_finds_what_guard_check_finds(spark: Any, catalog_files: list[Path], earlier_merchant: Path,
+                                            engine_name: str, tmp_path: Path) -> None:
     if engine_name == "durable" and not durable.available():
         pytest.skip(durable.unavailable_reason())
-    result = guard.spark.check(spark, [str(p) for p in catalog_files], now=NOW, lang="en", engine=engine_name)
+    paths = [str(p) for p in (earlier_merchant, *catalog_files)]
+    result = guard.spark.check(spark, paths, now=NOW, lang="en", engine=engine_name)
     guard.spark.write(result, tmp_path / "out", "jsonl")
     written = [json.loads(line) for part in sorted((tmp_path / "out").glob("part-*"))
                for line in part.read_text(encoding="utf-8").splitlines()]
-    expected = check_files([str(p) for p in catalog_files], now=NOW, lang="en", engine=engine_name)
+    expected = check_files(paths, now=NOW, lang="en", engine=engine_name)
     assert sorted(map(_key, written)) == sorted(_key(json.loads(line)) for line in render_jsonl(expected).splitlines())
     assert _problems(result.problems) == _problems(expected.problems)
     assert (result.read, result.rejected) == (expected.summary.read, expected.summary.rejected)
@@ -100,10 +112,12 @@ def test_joined_parts_follow_the_limits() -> None:
     assert guard.spark.joined_parts({}, collect_limit=0, broadcast_limit=0) == ()
 
 
-def test_joined_in_spark_finds_what_guard_check_finds(spark: Any, catalog_files: list[Path]) -> None:
+def test_joined_in_spark_finds_what_guard_check_finds(spark: Any, catalog_files: list[Path],
+                                                      earlier_merchant: Path) -> None:
     """Merchants joined to their products and rooms joined to theirs, in Spark: the findings and problems of
-    guard check, place for place (a product of an unknown merchant is told every merchant there is)."""
-    paths = [str(p) for p in catalog_files]
+    guard check, place for place (a product of an unknown merchant is told every merchant there is; a
+    merchant repeated in a later file is that file's)."""
+    paths = [str(p) for p in (earlier_merchant, *catalog_files)]
     result = guard.spark.check(spark, paths, now=NOW, lang="en", collect_limit=0, broadcast_limit=0)
     assert result.joined == ("merchants", "references")
     found = [json.loads(line) for line in result.findings.toJSON().collect()]
@@ -114,29 +128,6 @@ def test_joined_in_spark_finds_what_guard_check_finds(spark: Any, catalog_files:
     known = "unknown merchant 'no-such-shop'; known: ['"  # every merchant, though no executor saw them all
     assert any(p.message.startswith(known) for p in result.problems)
     assert any(f["subject"] == "room:EDGE-ROOM/product:EDGE-TWICE" for f in found)
-
-
-def test_a_merchant_repeated_in_a_later_file_replaces_it(spark: Any, tmp_path: Path) -> None:
-    """As ``load_catalog`` reads files, the last file's merchant of an id is the catalog's, collected or joined."""
-    from guard.check import check_catalog
-    from guard.io.catalog import load_catalog
-
-    replicate = _replicate_module()
-    doc = replicate.replicate(36)
-    merchant = doc["merchants"][0]
-    later = {"merchants": [{**merchant, "mini_program_categories": [c for c in merchant["mini_program_categories"]
-                                                                     if c != "apparel"]}],
-             "products": [], "live_rooms": []}
-    paths = [tmp_path / "catalog.jsonl", tmp_path / "merchant.jsonl"]
-    replicate.write(doc, paths[0], jsonl=True)
-    replicate.write(later, paths[1], jsonl=True)
-    expected = check_catalog(load_catalog(paths), now=NOW, lang="en")
-    assert any(f.message.startswith("Category apparel is not among") for f in expected.findings)  # the later one's
-    lines = sorted(_key(json.loads(line)) for line in render_jsonl(expected).splitlines())
-    for limit in (guard.spark.BROADCAST_LIMIT, 0):
-        result = guard.spark.check(spark, [str(p) for p in paths], now=NOW, lang="en", broadcast_limit=limit)
-        assert result.joined == (("merchants",) if limit == 0 else ())
-        assert sorted(_key(json.loads(line)) for line in result.findings.toJSON().collect()) == lines
 
 
 def test_promotions_rooms_and_merchants_as_dataframes_joined(spark: Any, tmp_path: Path) -> None:
