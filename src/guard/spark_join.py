@@ -103,6 +103,7 @@ class Others:
 
 
 def others_in_spark(records: DataFrame, kinds: Sequence[str]) -> Others:
+    """Validate the records of ``kinds`` on the executors; their problems and repeats come back to the driver."""
     parsed = records.filter(F.col("kind").isin(*kinds)).select("seq", "file", "location", "kind", "record") \
         .mapInArrow(_parse_others, _PARSED).persist(StorageLevel.MEMORY_AND_DISK)
     in_file = Window.partitionBy("file", "kind", "id").orderBy("seq")  # as one process: ids are unique per file
@@ -124,7 +125,8 @@ def others_in_spark(records: DataFrame, kinds: Sequence[str]) -> Others:
 
 
 def merchant_winners(survivors: DataFrame) -> DataFrame:
-    """Per merchant id, the record that ``guard check`` keeps: the first in its file, the last file's."""
+    """Per merchant id, the record the catalog keeps, as ``load_catalog`` reads files: the first in its file,
+    of the last file that has one."""
     latest = Window.partitionBy("id").orderBy(F.col("seq").desc())
     return survivors.filter(F.col("kind") == "merchant").withColumn("pick", F.row_number().over(latest)) \
         .filter(F.col("pick") == 1) \
