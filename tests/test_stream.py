@@ -8,6 +8,7 @@ import gc
 import json
 import random
 import tracemalloc
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -213,3 +214,28 @@ def test_memory_per_product_is_small(tmp_path: Path, fmt: str) -> None:
     _peak_growth(tmp_path, 200, fmt)  # lexicons, segmenter and rules loaded outside the measurement
     small, large = _peak_growth(tmp_path, 2000, fmt), _peak_growth(tmp_path, 6000, fmt)
     assert (large - small) / 4000 < 1024, (small, large)
+
+
+def test_a_merchant_repeated_in_a_later_file_is_the_later_one_for_every_product(tmp_path: Path) -> None:
+    """As load_catalog reads files, the last record of a merchant id wins, also for the products read
+    before it: the second pass must not put the earlier file's record back while it reads that file."""
+    import yaml
+
+    examples = Path(__file__).resolve().parent.parent / "examples"
+    merchant = yaml.safe_load((examples / "merchant.yaml").read_text(encoding="utf-8"))["merchant"]
+    product = next(p for p in json.loads((examples / "catalog.json").read_text(encoding="utf-8"))["products"]
+                   if p["category"] == "cosmetics")
+    narrow = {**merchant, "kind": "merchant", "mini_program_categories": ["apparel"]}
+    first, second = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    first.write_text("".join(json.dumps(r, ensure_ascii=False, default=str) + "\n"
+                             for r in (narrow, {**product, "kind": "product"})), encoding="utf-8")
+    second.write_text(json.dumps({**merchant, "kind": "merchant"}, ensure_ascii=False, default=str) + "\n",
+                      encoding="utf-8")
+    now = datetime.fromisoformat(NOW)
+    loaded = check_catalog(load_catalog([first, second]), now=now)
+    streamed = check_catalog(stream_catalog([first, second]), now=now)
+    assert not loaded.problems and not streamed.problems
+    assert [f.rule for f in streamed.findings] == [f.rule for f in loaded.findings]
+    assert "PERM-002" not in {f.rule for f in loaded.findings}  # the later record lists cosmetics
+    narrowed = check_catalog(load_catalog([first]), now=now)  # the earlier record alone: not in the categories
+    assert "PERM-002" in {f.rule for f in narrowed.findings}

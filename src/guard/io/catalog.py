@@ -174,8 +174,9 @@ class Intake:
     unique across files (``seen_products`` may be shared); other ids only within one intake.
     """
 
-    def __init__(self, catalog: Catalog, seen_products: FirstSeen | None = None) -> None:
+    def __init__(self, catalog: Catalog, seen_products: FirstSeen | None = None, merchants_known: bool = False) -> None:
         self.catalog = catalog
+        self.merchants_known = merchants_known  # the catalog already holds the final merchants (a second pass)
         if seen_products is None:
             seen_products = FirstSeen()
             for product, file, where in catalog.products:
@@ -223,7 +224,8 @@ class Intake:
             return None
         self._seen_other[(item.kind, key)] = f"{item.file} {item.location}"
         if item.kind == "merchant":
-            catalog.merchants[key] = model  # type: ignore[assignment]
+            if not self.merchants_known:  # else an earlier file's record would stand until a later one is read
+                catalog.merchants[key] = model  # type: ignore[assignment]
         elif item.kind == "promotion":
             catalog.promotions.append((model, item.file, item.location))  # type: ignore[arg-type]
         else:

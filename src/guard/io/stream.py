@@ -69,7 +69,7 @@ class ProductStream:
         seen = FirstSeen()
         for path in self.paths:
             before = catalog.read
-            intake = Intake(catalog, seen)
+            intake = Intake(catalog, seen, merchants_known=True)
             for item in read_file(path, self.columns):
                 product = intake.take(item)
                 if product is not None:
