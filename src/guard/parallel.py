@@ -23,8 +23,8 @@ import multiprocessing
 import os
 import sys
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, fields
-from datetime import datetime
+from dataclasses import dataclass, field, fields, replace
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +52,37 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+@dataclass(frozen=True, slots=True)
+class PriceRef:
+    at: datetime
+    price: int
+
+
+@dataclass(frozen=True, slots=True)
+class ProductRef:
+    """What promotions and live rooms read of a product they refer to.
+
+    A worker sends this back rather than the product's model: it is a tenth of the model's
+    pickle. Promotion and room facts read only these fields (``guard.facts.promotion_facts``,
+    ``room_subjects``); any other would fail loudly, as an attribute error.
+    """
+
+    id: str
+    platform: str
+    category: str
+    current_price: int
+    stock: int | None
+    audit_status: str | None
+    qualifications_submitted_on: date | None
+    price_history: tuple[PriceRef, ...]
+
+    @classmethod
+    def of(cls, product: Product) -> ProductRef:
+        return cls(product.id, product.platform, product.category, product.current_price, product.stock,
+                   product.audit_status, product.qualifications_submitted_on,
+                   tuple(PriceRef(point.at, point.price) for point in product.price_history))
+
+
 @dataclass
 class _Shared:
     """What every worker needs, inherited at fork time rather than sent."""
@@ -75,7 +106,7 @@ class _ChunkResult:
     problems: dict[int, list[InputProblem]] = field(default_factory=dict)
     findings: dict[str, list[Finding]] = field(default_factory=dict)
     late: dict[str, list[InputProblem]] = field(default_factory=dict)
-    models: dict[str, tuple[Product, str, str]] = field(default_factory=dict)
+    models: dict[str, ProductRef] = field(default_factory=dict)
     engine: str = "native"
 
 
@@ -125,7 +156,7 @@ def check_product_records(records: Iterable[tuple[int, ReadItem]], *, merchants:
             result.findings[product_id] = []
             chunk.products.append(entry)
             if product_id in referenced:
-                result.models[product_id] = entry
+                result.models[product_id] = ProductRef.of(entry[0])
         report = check_catalog(chunk, ruleset=ruleset, engine=engine, platform=platform, now=now, lang=lang)
     result.engine = report.engine
     for finding in report.findings:
@@ -135,7 +166,7 @@ def check_product_records(records: Iterable[tuple[int, ReadItem]], *, merchants:
     return result
 
 
-def check_references(products: list[tuple[Product, str, str]], *, merchants: Mapping[str, Any], promotions: list[Any],
+def check_references(products: Iterable[ProductRef], *, merchants: Mapping[str, Any], promotions: list[Any],
                      rooms: list[Any], ruleset: RuleSet, engine: Engine | str | None, platform: str | None,
                      now: datetime, lang: str, stacks: Mapping[str, list[Any]] | None = None,
                      ) -> tuple[list[Finding], list[InputProblem], int]:
@@ -152,8 +183,8 @@ def check_references(products: list[tuple[Product, str, str]], *, merchants: Map
     runner = engine if isinstance(engine, Engine) else make_engine(ruleset, engine)
     builder = FindingBuilder(ruleset, lang)
     library: dict[str, Product] = {}
-    for product, _, _ in products:
-        library[product.id] = product if platform is None else product.model_copy(update={"platform": platform})
+    for product in products:
+        library[product.id] = product if platform is None else replace(product, platform=platform)  # type: ignore[assignment]
     by_product: dict[str, list[Any]] = {}
     for promo, _, _ in promotions:
         for pid in promo.products or [c.product for c in promo.components]:

@@ -12,7 +12,7 @@ import io
 import itertools
 import json
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -146,15 +146,17 @@ def read_yaml(path: Path) -> Iterator[ReadItem]:
     yield from _document_records(doc, str(path))
 
 
-def read_jsonl(path: Path, stream: io.TextIOBase | None = None, kinds: frozenset[str] | None = None) -> Iterator[ReadItem]:
+def read_jsonl(path: Path, stream: io.TextIOBase | None = None, kinds: frozenset[str] | None = None,
+               first_line: int = 1) -> Iterator[ReadItem]:
     """One record per line, read line by line. With ``kinds``, only lines that may hold a record of
-    those kinds are parsed (see ``may_be_kind``); the others are skipped unread."""
+    those kinds are parsed (see ``may_be_kind``); the others are skipped unread. ``first_line`` is
+    the number of the stream's first line (a stream that is part of the file)."""
     name = str(path)
     if stream is None:
         with _open_text(path, "\n") as handle:
-            yield from read_jsonl(path, handle, kinds)
+            yield from read_jsonl(path, handle, kinds, first_line)
         return
-    for number, line in enumerate(stream, start=1):
+    for number, line in enumerate(stream, start=first_line):
         if not line.strip():
             continue
         if kinds is not None and not may_be_kind(line, kinds):
@@ -585,31 +587,58 @@ def read_file(path: str | Path, columns_map: Mapping[str, str] | None = None) ->
     return _json_profiles(reader(file), str(file), getattr(columns_map, "categories", None))
 
 
+class ProfileAdapter:
+    """Reads JSON, JSON-lines and YAML product records in a back end's own shape (a profile) as guard's.
+
+    ``adapt`` passes items through, rewriting the product records of a profile (and mapping their
+    categories); what it found is kept, so the notices of several parts of one file, adapted in
+    turn by several adapters, can be joined in file order (``merge``) and said once (``notices``).
+    """
+
+    def __init__(self, categories: Mapping[str, str] | None = None) -> None:
+        self.categories = categories
+        self.found: dict[str, Profile] = {}
+        self.unused: dict[str, None] = {}
+
+    def adapt(self, items: Iterable[ReadItem]) -> Iterator[ReadItem]:
+        categories = self.categories
+        for item in items:
+            if isinstance(item, RawRecord) and item.kind == "product" and isinstance(item.data, dict):
+                profile = detect_record(item.data)
+                data = item.data
+                if profile is not None:
+                    self.found.setdefault(profile.key, profile)
+                    data, left = adapt_record(item.data, profile)
+                    self.unused.update(dict.fromkeys(left))
+                if categories and "category" in data:
+                    data = {**data, "category": resolve_category(data["category"], categories)}
+                if data is not item.data:
+                    item = RawRecord(item.kind, data, item.file, item.location, item.labels, item.cells)
+            yield item
+
+    def merge(self, later: ProfileAdapter) -> None:
+        """Add what ``later`` found in a later part of the same file."""
+        for key, profile in later.found.items():
+            self.found.setdefault(key, profile)
+        self.unused.update(later.unused)
+
+    def notices(self, name: str) -> Iterator[InputProblem]:
+        """The warnings said at the end of the file: each profile found, then the keys they left unused."""
+        for profile in self.found.values():
+            yield _profile_notice(name, "file", profile)
+        if self.unused:
+            keys = "、".join(self.unused)
+            yield InputProblem(name, "file", "$", f"fields ignored (not used by any rule): {keys}", warning=True,
+                               message_zh=f"以下字段未被任何规则使用，已忽略：{keys}")
+
+
 def _json_profiles(items: Iterator[ReadItem], name: str, categories: Mapping[str, str] | None) -> Iterator[ReadItem]:
     """JSON, JSON-lines and YAML product records in a back end's own shape (a profile) read as guard's.
 
     Each profile found is said once per file, with the keys it left unused."""
-    found: dict[str, Profile] = {}
-    unused: dict[str, None] = {}
-    for item in items:
-        if isinstance(item, RawRecord) and item.kind == "product" and isinstance(item.data, dict):
-            profile = detect_record(item.data)
-            data = item.data
-            if profile is not None:
-                found.setdefault(profile.key, profile)
-                data, left = adapt_record(item.data, profile)
-                unused.update(dict.fromkeys(left))
-            if categories and "category" in data:
-                data = {**data, "category": resolve_category(data["category"], categories)}
-            if data is not item.data:
-                item = RawRecord(item.kind, data, item.file, item.location, item.labels, item.cells)
-        yield item
-    for profile in found.values():
-        yield _profile_notice(name, "file", profile)
-    if unused:
-        keys = "、".join(unused)
-        yield InputProblem(name, "file", "$", f"fields ignored (not used by any rule): {keys}", warning=True,
-                           message_zh=f"以下字段未被任何规则使用，已忽略：{keys}")
+    adapter = ProfileAdapter(categories)
+    yield from adapter.adapt(items)
+    yield from adapter.notices(name)
 
 
 def _profile_notice(name: str, where: str, profile: Profile) -> InputProblem:
