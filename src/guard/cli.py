@@ -7,9 +7,11 @@ or rule-file error (findings for the readable records are still printed).
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import sqlite3
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 from collections.abc import Iterable, Sequence
@@ -23,15 +25,17 @@ from guard.findings import Finding, Report, Summary
 from guard.io.stream import stream_catalog
 from guard.io.readers import load_column_map
 from guard.model import CHINA_TZ
-from guard.parallel import check_files_parallel, default_jobs
+from guard.parallel import PIECE_BYTES, check_files_parallel, default_jobs
+from guard.parallel_lines import check_lines_parallel, splittable
 from guard.perf import gc_paused
 from guard.report import FORMATS, RENDERERS
-from guard.report.stream import rendered_check
+from guard.report.stream import file_chunks as _file_chunks, rendered_check
 from guard.report.text import summary_line
 from guard.rules.loader import RuleSet, load_rules
 from guard.rules.schema import PLATFORMS
 
 FAIL_LEVELS = ("severe", "general", "minor", "never")
+LINES_BYTES = 2 * PIECE_BYTES  # JSON lines up to this size are checked in one process by default (workers cost more)
 PROGRESS_BYTES = 1 << 20  # by default a terminal shows progress for inputs this large (about 2,000 products)
 # Objects that the command-line process keeps until it exits: freeing a 100,000-product catalog
 # object by object takes about a second, and the process is about to end anyway (see ``run``).
@@ -63,7 +67,8 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--verbose", action="store_true", help="text format: each finding's location, penalty and sources")
     check.add_argument("--now", metavar="ISO-TIME", help="evaluate as of this time (default: now, China time)")
     check.add_argument("--jobs", type=int, metavar="N",
-                       help="processes to check a large catalog on (default 1; 0: one per core); findings as with 1")
+                       help="processes to check a large catalog on (default: one per core for large JSON lines written as "
+                            "jsonl, else 1; 0: one per core); findings as with 1")
     check.add_argument("--spark", action="store_true",
                        help="check on Apache Spark (JSON lines, Parquet, CSV in; --output DIR of jsonl or parquet parts)")
     check.add_argument("--master", help="with --spark: the Spark master (default: spark-submit's, else local[*])")
@@ -245,13 +250,29 @@ def _run_check(args: argparse.Namespace) -> int:
     ruleset = load_rules(config=args.config).select(_split(args.select), _split(args.ignore))
     engine = make_engine(ruleset, args.engine)
     now = _parse_now(args.now) if args.now else datetime.now(CHINA_TZ)
-    # One process by default: on two cores the parent's reading and merging cost what the second
-    # core saves (see bench/bench_scale.py); --jobs 0 takes every core.
-    jobs = default_jobs() if args.jobs == 0 else (args.jobs if args.jobs is not None else 1)
+    # A large catalog of JSON lines written as JSON lines is checked on every core by default: the workers read,
+    # check and render their own pieces of the files (guard.parallel_lines). Anything else takes one process
+    # unless --jobs asks for more (--jobs 0: every core); the findings are the same either way.
+    columns = load_column_map(args.columns) if args.columns else None
+    lines = (args.format == "jsonl" and splittable(args.catalogs) and "fork" in multiprocessing.get_all_start_methods()
+             and sum(os.path.getsize(p) for p in args.catalogs) > LINES_BYTES)
+    if args.jobs is None:
+        jobs = default_jobs() if lines else 1
+    else:
+        jobs = default_jobs() if args.jobs == 0 else args.jobs
     if jobs < 1:
         print("guard: --jobs must be 0 (every core) or more", file=sys.stderr)
         return 2
-    columns = load_column_map(args.columns) if args.columns else None
+    if jobs > 1 and lines:
+        with gc_paused(), tempfile.TemporaryFile() as spool:
+            report = check_lines_parallel(args.catalogs, jobs=jobs, ruleset=ruleset, engine=args.engine,
+                                          platform=args.platform, now=now, lang=args.lang,
+                                          categories=getattr(columns, "categories", None), spool=spool)
+            if report is not None:
+                _write_output(args.output, _file_chunks(spool))
+                return _finish_check(args, report, ruleset)
+        if args.jobs is None:  # not UTF-8: one process, as by default for other files
+            jobs = 1
     if jobs > 1:  # N worker processes; a catalog of up to one chunk of products stays in this one
         with gc_paused():
             report = check_files_parallel(args.catalogs, columns=columns, jobs=jobs, ruleset=ruleset, engine=args.engine,

@@ -42,6 +42,7 @@ from guard.text.matcher import bundled_matcher
 from guard.text.segment import warm
 
 DEFAULT_CHUNK = 2000  # products per task: large enough to amortise a task, small enough to balance two to many cores
+PIECE_BYTES = 1 << 20  # JSON lines per task (guard.parallel_lines): about 1,200 products of the example catalog
 
 
 def default_jobs() -> int:
@@ -257,6 +258,7 @@ def check_files_parallel(
     columns: Mapping[str, str] | None = None,
     jobs: int | None = None,
     chunk_size: int = DEFAULT_CHUNK,
+    piece_bytes: int = PIECE_BYTES,
     ruleset: RuleSet | None = None,
     engine: str | None = None,
     platform: str | None = None,
@@ -270,7 +272,12 @@ def check_files_parallel(
     warnings and counts, in the same order. ``engine`` is an engine name; each worker builds
     its own. ``progress`` shows a bar on stderr (None: when stderr is a terminal and the
     catalog is large).
+
+    When every file is JSON lines (UTF-8) and they hold more than ``piece_bytes``, the workers
+    read the files themselves, in pieces of about ``piece_bytes`` (``guard.parallel_lines``);
+    otherwise this process reads the records and hands them out in chunks of ``chunk_size``.
     """
+    paths = list(paths)
     ruleset = ruleset if ruleset is not None else default_rules()
     clock = now if now is not None else datetime.now(CHINA_TZ)
     jobs = default_jobs() if jobs is None else jobs
@@ -278,6 +285,17 @@ def check_files_parallel(
         raise ValueError(f"jobs must be at least 1, got {jobs}")
     if chunk_size < 1:
         raise ValueError(f"chunk_size must be at least 1, got {chunk_size}")
+    if piece_bytes < 1:
+        raise ValueError(f"piece_bytes must be at least 1, got {piece_bytes}")
+    if jobs > 1 and "fork" in multiprocessing.get_all_start_methods():
+        from guard.parallel_lines import check_lines_parallel, splittable
+
+        if splittable(paths) and sum(os.path.getsize(p) for p in paths) > piece_bytes:
+            report = check_lines_parallel(paths, jobs=jobs, ruleset=ruleset, engine=engine, platform=platform, now=clock,
+                                          lang=lang, categories=getattr(columns, "categories", None),
+                                          piece_bytes=piece_bytes)
+            if report is not None:
+                return report
     with gc_paused():
         items: list[ReadItem] = []
         files: list[tuple[str, int, int]] = []

@@ -100,7 +100,8 @@ class GroupedText:
         self.db.close()
 
 
-def _file_chunks(handle: IO[bytes]) -> Iterator[bytes]:
+def file_chunks(handle: IO[bytes]) -> Iterator[bytes]:
+    """A spool file's bytes from its start, in blocks."""
     handle.seek(0)
     while block := handle.read(_BLOCK):
         yield block
@@ -119,7 +120,7 @@ def rendered_check(checking: Checking, fmt: str, lang: str = "zh", verbose: bool
             for finding in checking:
                 tally[finding.tier] += 1
                 spool.write(_encode(finding_line(finding) + "\n"))
-            yield checking.report(tally=dict(tally)), _file_chunks(spool)
+            yield checking.report(tally=dict(tally)), file_chunks(spool)
         return
     if fmt == "text":
         tally = Counter()
