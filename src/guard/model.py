@@ -36,10 +36,15 @@ def column_aliases() -> dict[str, Any]:
 
 
 def _alias(kind: str) -> Any:
+    table: dict[str, Any] | None = None  # the kind's aliases, looked up once (per process) on first use
+
     def convert(value: Any) -> Any:
+        nonlocal table
         if isinstance(value, str):
+            if table is None:
+                table = column_aliases()["values"][kind]
             stripped = value.strip()
-            return column_aliases()["values"][kind].get(stripped, stripped)
+            return table.get(stripped, stripped)
         return value
 
     return BeforeValidator(convert)
@@ -61,6 +66,9 @@ def yuan_to_fen(value: Any) -> int:
         raise ValueError("expected an amount in yuan")
     if isinstance(value, int) and value >= 0:
         return _capped(value * 100, str(value))
+    if type(value) is str and (plain := _PLAIN_YUAN.fullmatch(value)) and len(plain[1]) <= 12:
+        # the common case, a plain amount such as "599.00": nothing below would change it
+        return _capped(int(plain[1]) * 100 + int((plain[2] or "0").ljust(2, "0")), repr(value))
     if isinstance(value, float):
         if math.isnan(value) or math.isinf(value):
             raise ValueError(f"amount must be a finite number, got {value}")

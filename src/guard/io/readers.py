@@ -162,7 +162,7 @@ def read_jsonl(path: Path, stream: io.TextIOBase | None = None, kinds: frozenset
         if kinds is not None and not may_be_kind(line, kinds):
             continue
         try:
-            item = json.loads(line, parse_float=Decimal)
+            item = _loads_line(line)
         except json.JSONDecodeError as exc:
             yield InputProblem(name, f"line {number}", "$", f"malformed JSON at column {exc.colno}: {exc.msg}",
                                message_zh=f"JSON 格式错误（第 {exc.colno} 列）：{exc.msg}")
@@ -176,6 +176,17 @@ def read_jsonl(path: Path, stream: io.TextIOBase | None = None, kinds: frozenset
             continue
         kind = item.pop("kind", "product") if item.get("kind") in KINDS else "product"
         yield RawRecord(kind, item, name, f"line {number}")
+
+
+_DECODER = json.JSONDecoder(parse_float=Decimal)
+
+
+def _loads_line(line: str) -> Any:
+    """``json.loads(line, parse_float=Decimal)`` with one decoder for every line (``json.loads`` builds a
+    decoder per call when given ``parse_float``), refusing a leading byte-order mark as it does."""
+    if line.startswith("\ufeff"):
+        raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", line, 0)
+    return _DECODER.decode(line)
 
 
 _KIND_KEY = re.compile(r'"kind"\s*:\s*"([a-z_]+)"')
