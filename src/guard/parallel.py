@@ -340,8 +340,9 @@ def check_files_parallel(
 def _run_workers(shared: _Shared, chunks: list[list[int]], jobs: int, progress: bool) -> list[_ChunkResult]:
     global _SHARED
     _SHARED = shared
-    bundled_matcher()  # built once here and inherited, rather than once in every worker
+    matcher = bundled_matcher()  # built once here and inherited, rather than once in every worker
     warm()
+    matcher.segmenter.tags("预热")  # and its part-of-speech tagger (about 0.5 s to load)
     try:
         context = multiprocessing.get_context("fork")
         with context.Pool(min(jobs, len(chunks)), initializer=_start_worker) as pool:

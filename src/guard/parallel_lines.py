@@ -423,8 +423,9 @@ def _run(shared: _Shared, jobs: int) -> Iterator[_PieceResult]:
     """The pieces' results in order, from ``jobs`` worker processes (fewer when there are fewer pieces)."""
     global _SHARED
     _SHARED = shared
-    bundled_matcher()  # built once here and inherited, rather than once in every worker
+    matcher = bundled_matcher()  # built once here and inherited, rather than once in every worker
     warm()
+    matcher.segmenter.tags("预热")  # and its part-of-speech tagger (about 0.5 s to load)
     try:
         context = multiprocessing.get_context("fork")
         with context.Pool(max(1, min(jobs, len(shared.pieces))), initializer=_start_worker) as pool:
