@@ -38,7 +38,7 @@ from guard.engine import Engine, make_engine
 from guard.errors import InputProblem
 from guard.findings import Finding, Report, Summary
 from guard.io.catalog import NO_RECORDS, Catalog, FirstSeen, Intake
-from guard.io.readers import KINDS, ProfileAdapter, RawRecord, read_jsonl
+from guard.io.readers import ProfileAdapter, RawRecord, read_jsonl
 from guard.io.stream import OTHER_KINDS
 from guard.parallel import _FINDING_FIELDS, PIECE_BYTES, ProductRef, check_references
 from guard.perf import gc_paused
@@ -48,8 +48,9 @@ from guard.text.matcher import bundled_matcher
 from guard.text.segment import warm
 
 SUFFIXES = (".jsonl", ".ndjson")
-_KIND = re.compile(rb'"kind"\s*:\s*"([a-z_]+)"')
-_OTHER = frozenset(kind.encode() for kind in OTHER_KINDS)
+# a line that names another kind than a product (``guard.io.readers.may_be_kind``, on bytes: the quote after the
+# name makes it the whole ``[a-z_]+`` that may_be_kind reads)
+_OTHER_KIND = re.compile(rb'"kind"\s*:\s*"(?:%s)"' % b"|".join(sorted(kind.encode() for kind in OTHER_KINDS)))
 _BOM = b"\xef\xbb\xbf"
 
 
@@ -261,7 +262,7 @@ def _cut(index: int, name: str, piece_bytes: int) -> _File | None:
         end = position + len(data)
         pieces.append(_Piece(index, position, end, line))
         # the lines that may hold another kind than a product (``guard.io.readers.may_be_kind``, on bytes)
-        wanted = [m.start() for m in _KIND.finditer(data) if m.group(1) in _OTHER]
+        wanted = [m.start() for m in _OTHER_KIND.finditer(data)]
         escaped = data.find(b"\\u")
         if escaped >= 0:
             wanted.extend(m.start() for m in re.finditer(rb"\\u", data))
