@@ -200,6 +200,7 @@ class FindingBuilder:
         self.lang = lang
         self._sources: dict[str, tuple[SourceRef, ...]] = {}
         self._templates: dict[str, tuple[Template, Template]] = {}
+        self._penalties: dict[tuple[str, str, str], str] = {}  # (rule, tier, platform) -> penalty text
 
     def templates(self, rule: Rule) -> tuple[Template, Template]:
         compiled = self._templates.get(rule.id)
@@ -225,40 +226,33 @@ class FindingBuilder:
     def _tier_name(tier: str) -> str:
         return {"severe": "严重违规", "general": "一般违规", "minor": "轻微违规"}.get(tier, tier)
 
+    def _penalty(self, rule: Rule, tier: str, platform: str) -> str:
+        key = (rule.id, tier, platform)
+        text = self._penalties.get(key)
+        if text is None:
+            penalty = self.ruleset.penalties[tier][platform]
+            text = getattr(penalty, self.lang)
+            if rule.spec.tier_basis == "default" and tier != "info":
+                text = (f"按{self._tier_name(tier)}推定：{text}（种子与来源均未给本项定级，可配置）" if self.lang == "zh"
+                        else f"inferred from the {tier} tier: {text} (no source tiers this item; configurable)")
+            self._penalties[key] = text
+        return text
+
     def build(self, rule: Rule, subject: Subject) -> Finding:
-        params = rule.params[subject.platform]
+        platform = subject.platform
+        params = rule.params[platform]
         message, fix = self.templates(rule)
-        tier = str(subject.facts["term_tier"]) if rule.tier == FROM_TERM else rule.tier
-        penalty = self.ruleset.penalties[tier][subject.platform]
-        penalty_text = getattr(penalty, self.lang)
-        if rule.spec.tier_basis == "default" and tier != "info":
-            penalty_text = (f"按{self._tier_name(tier)}推定：{penalty_text}（种子与来源均未给本项定级，可配置）" if self.lang == "zh"
-                            else f"inferred from the {tier} tier: {penalty_text} (no source tiers this item; configurable)")
+        facts = subject.facts
+        tier = str(facts["term_tier"]) if rule.tier == FROM_TERM else rule.tier
+        path = f"{subject.path}.{rule.field}" if rule.field and subject.record else subject.path
         text = subject.text
-        return Finding(
-            rule=rule.id,
-            name=rule.name,
-            topic=rule.topic,
-            tier=tier,
-            penalty=penalty_text,
-            platform=subject.platform,
-            product=subject.product,
-            subject=subject.key,
-            path=f"{subject.path}.{rule.field}" if rule.field and subject.record else subject.path,
-            message=message.render(subject.facts, params),
-            fix=fix.render(subject.facts, params),
-            sources=self.sources(rule),
-            file=subject.file,
-            configurable_default=rule.low_confidence,
-            start=text.get("start"),
-            end=text.get("end"),
-            line=text.get("line"),
-            column=text.get("column"),
-            matched=text.get("matched"),
-            term=text.get("term"),
-            family=text.get("family"),
-            event=text.get("event"),
-            deadline=text.get("deadline"),
-            breached_at=text.get("breached_at"),
-            actions=rule.actions,
-        )
+        if not text:  # most subjects are records, not text hits or monitor events
+            return Finding(rule.id, rule.name, rule.topic, tier, self._penalty(rule, tier, platform), platform,
+                           subject.product, subject.key, path, message.render(facts, params), fix.render(facts, params),
+                           self.sources(rule), subject.file, rule.low_confidence, None, None, None, None, None, None,
+                           None, None, None, None, rule.actions)
+        return Finding(rule.id, rule.name, rule.topic, tier, self._penalty(rule, tier, platform), platform,
+                       subject.product, subject.key, path, message.render(facts, params), fix.render(facts, params),
+                       self.sources(rule), subject.file, rule.low_confidence, text.get("start"), text.get("end"),
+                       text.get("line"), text.get("column"), text.get("matched"), text.get("term"), text.get("family"),
+                       text.get("event"), text.get("deadline"), text.get("breached_at"), rule.actions)

@@ -68,11 +68,12 @@ def detect(names: Iterable[Any]) -> Profile | None:
 
 def detect_record(data: Mapping[str, Any]) -> Profile | None:
     """The profile of a JSON record, from its own keys and those of its SKU list's first entry."""
+    keys = set(data)
     for profile in profiles():
-        names = set(data)
+        names = keys
         skus = data.get(profile.skus) if profile.skus else None
         if isinstance(skus, list) and skus and isinstance(skus[0], dict):
-            names |= set(skus[0])
+            names = keys | set(skus[0])
         if profile.detect <= names:
             return profile
     return None
