@@ -267,7 +267,8 @@ def _run_check(args: argparse.Namespace) -> int:
         with gc_paused(), tempfile.TemporaryFile() as spool:
             report = check_lines_parallel(args.catalogs, jobs=jobs, ruleset=ruleset, engine=args.engine,
                                           platform=args.platform, now=now, lang=args.lang,
-                                          categories=getattr(columns, "categories", None), spool=spool)
+                                          categories=getattr(columns, "categories", None), spool=spool,
+                                          progress=args.progress if args.progress is not None else sys.stderr.isatty())
             if report is not None:
                 _write_output(args.output, _file_chunks(spool))
                 return _finish_check(args, report, ruleset)

@@ -26,6 +26,7 @@ import json
 import multiprocessing
 import os
 import re
+import sys
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -295,12 +296,13 @@ def check_lines_parallel(
     categories: Mapping[str, str] | None = None,
     spool: IO[bytes] | None = None,
     piece_bytes: int = PIECE_BYTES,
+    progress: bool = False,
 ) -> Report | None:
     """Check JSON-lines files (one catalog together) on ``jobs`` processes, as ``check_files`` would.
 
     With ``spool``, the findings are written there as JSON lines (``finding_line``, in order) and the
     report holds only their tally; else the report holds them. None when a file is not UTF-8 (nothing
-    was written to ``spool`` then).
+    was written to ``spool`` then). ``progress`` shows a bar of the bytes checked on stderr.
     """
     given = [str(p) for p in paths]
     names = [str(Path(p)) for p in given]
@@ -312,7 +314,7 @@ def check_lines_parallel(
                 return None
             files.append(cut)
         return _check(files, given, jobs=jobs, ruleset=ruleset, engine=engine, platform=platform, now=now, lang=lang,
-                      categories=categories, spool=spool)
+                      categories=categories, spool=spool, progress=progress)
     finally:
         for file in files:
             os.close(file.fd)
@@ -320,7 +322,7 @@ def check_lines_parallel(
 
 def _check(files: list[_File], given: list[str], *, jobs: int, ruleset: RuleSet, engine: str | None,
            platform: str | None, now: datetime, lang: str, categories: Mapping[str, str] | None,
-           spool: IO[bytes] | None) -> Report | None:
+           spool: IO[bytes] | None, progress: bool) -> Report | None:
     names = [file.name for file in files]
     # the merchants, promotions and rooms, as one process reads them: one intake per file, in order
     others = Catalog()
@@ -347,7 +349,7 @@ def _check(files: list[_File], given: list[str], *, jobs: int, ruleset: RuleSet,
     rejected = checked = 0
     products_by_kind = 0
     adapters = [ProfileAdapter() for _ in files]
-    for piece, result in zip(pieces, _run(shared, jobs)):
+    for piece, result in zip(pieces, _progress(_run(shared, jobs), pieces, progress)):
         if result.not_utf8:
             return None
         name = names[piece.file]
@@ -418,6 +420,19 @@ def _check(files: list[_File], given: list[str], *, jobs: int, ruleset: RuleSet,
                       by_kind=by_kind)
     return Report(tuple(findings), (*(p for *_, p in problems), *late), summary, runner.name, tuple(warnings),
                   tally={tier: n for tier, n in tally.items() if n} if render else None)
+
+
+def _progress(results: Iterator[_PieceResult], pieces: list[_Piece], enabled: bool) -> Iterator[_PieceResult]:
+    if not enabled:
+        yield from results
+        return
+    from tqdm import tqdm
+
+    with tqdm(total=sum(p.end - p.start for p in pieces), unit="B", unit_scale=True, file=sys.stderr, mininterval=0.5,
+              leave=False) as bar:
+        for piece, result in zip(pieces, results):
+            bar.update(piece.end - piece.start)
+            yield result
 
 
 def _run(shared: _Shared, jobs: int) -> Iterator[_PieceResult]:
