@@ -104,3 +104,26 @@ def test_a_plain_yuan_string_converts_as_any_other_spelling(value: str) -> None:
     except ValueError as exc:
         got = str(exc)
     assert got == expected
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_penalty_is_made_once_per_rule_tier_and_platform(lang: str) -> None:
+    from guard.facts import Subject
+    from guard.findings import FindingBuilder
+    from guard.rules.loader import FROM_TERM, default_rules
+
+    ruleset = default_rules()
+    rule = next(r for r in ruleset.rules if r.tier == FROM_TERM and r.spec.tier_basis == "default")
+    builder = FindingBuilder(ruleset, lang)
+    made = {}
+    for platform in ("wechat", "douyin"):
+        for tier in ("severe", "minor", "severe", "info"):
+            facts = {"term_tier": tier, "term": "最", "matched": "最"}
+            subject = Subject("text_hit", "product:A/name", "A", platform, "line 1.name", facts)
+            penalty = builder.build(rule, subject).penalty
+            plain = getattr(ruleset.penalties[tier][platform], lang)
+            assert plain in penalty
+            assert (penalty == plain) == (tier == "info")  # a default tier says it is inferred, except for advice
+            made.setdefault((tier, platform), penalty)
+            assert made[(tier, platform)] == penalty
+    assert all(made[("severe", p)] != made[("minor", p)] for p in ("wechat", "douyin"))
