@@ -14,7 +14,8 @@ What depends on more than one product stays in this process:
 - the order of findings and problems, which is the order one process gives: products in input
   order, then promotions, then rooms; read problems in input order, then unresolved references.
 
-Where ``fork`` is unavailable, or the catalog is small, the check runs in this process.
+Where ``fork`` is unavailable, or the catalog is small, the check runs in this process. JSON-lines
+files are not read here at all: the workers read their own pieces of them (``guard.parallel_lines``).
 """
 
 from __future__ import annotations

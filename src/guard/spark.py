@@ -62,7 +62,7 @@ from guard.io.profiles import adapt_record, detect, detect_record, resolve_categ
 from guard.io.readers import (Columns, RawRecord, ReadItem, header_columns, ignored_notice, read_jsonl, row_record,
                               single_row_product)
 from guard.model import CHINA_TZ, Merchant
-from guard.parallel import check_product_records, check_references
+from guard.parallel import ProductRef, check_product_records, check_references
 from guard.report.json import finding_line
 
 try:
@@ -570,9 +570,10 @@ def _driver_references(kept: DataFrame, catalog: Catalog, referenced: frozenset[
                              .toLocalIterator(), key=lambda row: row.seq)  # a partition at a time, not all at once
     full = _full_history(history, referenced) if history is not None else {}
     categories = dict(options.categories)
-    models = parse_records([_with_history(_item(row.file, row.location, row.record, categories),
-                                          full.get(row.id, []) if history is not None else None)
-                            for row in referenced_rows]).products
+    models = [ProductRef.of(product) for product, _, _ in parse_records(
+        [_with_history(_item(row.file, row.location, row.record, categories),
+                       full.get(row.id, []) if history is not None else None)
+         for row in referenced_rows]).products]
     found, late, _ = check_references(models, merchants=catalog.merchants, promotions=catalog.promotions,
                                       rooms=catalog.rooms, ruleset=ruleset, engine=runner, platform=options.platform,
                                       now=options.now or datetime.now(CHINA_TZ), lang=options.lang)

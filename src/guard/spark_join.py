@@ -30,7 +30,7 @@ from guard.errors import InputProblem
 from guard.io.catalog import Catalog, parse_records
 from guard.io.readers import Columns, RawRecord, ReadItem
 from guard.model import CHINA_TZ
-from guard.parallel import check_references
+from guard.parallel import ProductRef, check_references
 from guard.report.json import finding_line
 from guard.spark import Options, _item, _other_item, _problems_json, _product_item, _rules, _with_history
 
@@ -163,7 +163,7 @@ def _reference_batches(options: Options, history: bool) -> Any:
                             promo = parsed[entry["q_seq"]] = parse_records([item]).promotions[0][0]
                         stack.append(promo)
                     stacks[row["refs"][0]] = stack
-            products = parse_records(library.values()).products
+            products = [ProductRef.of(product) for product, _, _ in parse_records(library.values()).products]
             found, late, _ = check_references(products, merchants={}, promotions=subjects.promotions,
                                               rooms=subjects.rooms, ruleset=ruleset, engine=engine,
                                               platform=options.platform, now=now, lang=options.lang, stacks=stacks)
