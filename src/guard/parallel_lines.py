@@ -344,7 +344,7 @@ def _check(files: list[_File], given: list[str], *, jobs: int, ruleset: RuleSet,
     tally: Counter[str] = Counter()
     late: list[InputProblem] = []
     refs: list[ProductRef] = []
-    seen: dict[str, str] = {}  # product id -> "file location" of its first occurrence
+    seen: dict[str, tuple[int, int]] = {}  # product id -> (file, line) of its first occurrence
     read = [0] * len(files)
     rejected = checked = 0
     products_by_kind = 0
@@ -362,25 +362,26 @@ def _check(files: list[_File], given: list[str], *, jobs: int, ruleset: RuleSet,
         adapters[piece.file].merge(result.adapter)
         problems.extend((piece.file, line, len(problems), p) for line, p in result.problems)
         dropped: set[str] = set()
+        late_here, refs_here, found_here = result.late, result.refs, result.findings
         for line, product_id, again in result.products:
-            location = f"line {line}"
             first = seen.get(product_id)
             if first is not None:
+                where = f"{names[first[0]]} line {first[1]}"
                 problems.append((piece.file, line, len(problems), InputProblem(
-                    name, location, "$.id", f"duplicate product id {product_id!r} (first at {first})", product_id)))
+                    name, f"line {line}", "$.id", f"duplicate product id {product_id!r} (first at {where})", product_id)))
                 rejected += 1
                 if not again:
                     dropped.add(product_id)
                 continue
-            seen[product_id] = f"{name} {location}"
-            if product_id in result.late:
-                late.extend(result.late[product_id])
+            seen[product_id] = (piece.file, line)
+            if product_id in late_here:
+                late.extend(late_here[product_id])
             else:
                 checked += 1
-            if product_id in result.refs:
-                refs.append(result.refs[product_id])
+            if product_id in refs_here:
+                refs.append(refs_here[product_id])
             if not render:
-                findings.extend(Finding(*values) for values in result.findings.get(product_id, ()))
+                findings.extend(Finding(*values) for values in found_here.get(product_id, ()))
         if render:
             assert spool is not None
             tally.update(result.tally)
