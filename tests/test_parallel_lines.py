@@ -215,3 +215,20 @@ def test_a_partial_check_is_not_used_when_a_piece_is_not_utf8(tmp_path: Path) ->
     runner = functools.partial(check_lines_parallel, jobs=2, ruleset=default_rules(), engine=None, platform=None,
                                now=NOW, lang="en", piece_bytes=300)
     assert runner([path]) is None
+
+
+def test_a_file_that_cannot_be_read_here_is_left_to_the_other_reader(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "a.jsonl"
+    path.write_text(_line({"kind": "product", "id": "A", "category": "apparel", "name": "围巾", "price": "1.00"}),
+                    encoding="utf-8")
+    real_open = os.open
+
+    def refuse(name: Any, *args: Any, **kwargs: Any) -> int:
+        if str(name) == str(path):
+            raise PermissionError(13, "Permission denied")
+        return real_open(name, *args, **kwargs)
+
+    monkeypatch.setattr(guard.parallel_lines.os, "open", refuse)
+    assert check_lines_parallel([path], jobs=2, ruleset=default_rules(), engine=None, platform=None, now=NOW,
+                                lang="en", piece_bytes=PIECE) is None

@@ -243,12 +243,25 @@ def _lines_of(data: bytes, positions: Iterable[int]) -> list[tuple[int, int]]:
 
 
 def _cut(index: int, name: str, piece_bytes: int) -> _File | None:
-    """A file's pieces and the records of other kinds than products; None when it is not UTF-8."""
-    fd = os.open(name, os.O_RDONLY)
+    """A file's pieces and the records of other kinds than products; None when it is not UTF-8 or
+    cannot be read here (the other reader then says why)."""
+    try:
+        fd = os.open(name, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        cut = _scan(fd, index, name, piece_bytes)
+    except OSError:
+        cut = None
+    if cut is None:
+        os.close(fd)
+    return cut
+
+
+def _scan(fd: int, index: int, name: str, piece_bytes: int) -> _File | None:
     size = os.fstat(fd).st_size
     head = os.pread(fd, 3, 0)
     if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        os.close(fd)
         return None  # UTF-16
     position = 3 if head == _BOM else 0
     line = 1
@@ -274,7 +287,6 @@ def _cut(index: int, name: str, piece_bytes: int) -> _File | None:
             try:
                 text = data[start:stop].decode("utf-8")
             except UnicodeDecodeError:
-                os.close(fd)
                 return None
             for item in read_jsonl(Path(name), io.StringIO(text, newline="\n"), first_line=at):
                 if isinstance(item, RawRecord) and item.kind != "product":
