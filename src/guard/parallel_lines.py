@@ -242,23 +242,31 @@ def _lines_of(data: bytes, positions: Iterable[int]) -> list[tuple[int, int]]:
     return sorted(spans.items())
 
 
-def _cut(index: int, name: str, piece_bytes: int) -> _File | None:
-    """A file's pieces and the records of other kinds than products; None when it is not UTF-8 or
-    cannot be read here (the other reader then says why)."""
-    try:
-        fd = os.open(name, os.O_RDONLY)
-    except OSError:
-        return None
-    try:
-        cut = _scan(fd, index, name, piece_bytes)
-    except OSError:
-        cut = None
-    if cut is None:
-        os.close(fd)
-    return cut
+_Cut = tuple[list[_Piece], list[tuple[int, RawRecord]]]
 
 
-def _scan(fd: int, index: int, name: str, piece_bytes: int) -> _File | None:
+def _cut_files(names: list[str], piece_bytes: int) -> list[_Cut] | None:
+    """Each file's pieces and its records of other kinds than products; None when a file is not UTF-8
+    or cannot be read here (the other reader then says why)."""
+    cuts = []
+    for index, name in enumerate(names):
+        try:
+            fd = os.open(name, os.O_RDONLY)
+        except OSError:
+            return None
+        try:
+            cut = _scan(fd, index, name, piece_bytes)
+        except OSError:
+            cut = None
+        finally:
+            os.close(fd)
+        if cut is None:
+            return None
+        cuts.append(cut)
+    return cuts
+
+
+def _scan(fd: int, index: int, name: str, piece_bytes: int) -> _Cut | None:
     size = os.fstat(fd).st_size
     head = os.pread(fd, 3, 0)
     if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
@@ -293,7 +301,7 @@ def _scan(fd: int, index: int, name: str, piece_bytes: int) -> _File | None:
                     others.append((at, item))
         line += data.count(b"\n")
         position = end
-    return _File(name, fd, pieces, others)
+    return pieces, others
 
 
 def check_lines_parallel(
@@ -318,13 +326,22 @@ def check_lines_parallel(
     """
     given = [str(p) for p in paths]
     names = [str(Path(p)) for p in given]
+    # The files are cut in a helper process while this one loads what the workers will inherit.
+    with multiprocessing.get_context("fork").Pool(1) as helper:
+        pending = helper.apply_async(_cut_files, (names, piece_bytes))
+        matcher = bundled_matcher()
+        warm()
+        matcher.segmenter.tags("预热")  # the matcher's part-of-speech tagger too (about 0.5 s to load)
+        cuts = pending.get()
+    if cuts is None:
+        return None
     files: list[_File] = []
     try:
-        for index, name in enumerate(names):
-            cut = _cut(index, name, piece_bytes)
-            if cut is None:
+        for name, (pieces, others) in zip(names, cuts):
+            try:
+                files.append(_File(name, os.open(name, os.O_RDONLY), pieces, others))
+            except OSError:
                 return None
-            files.append(cut)
         return _check(files, given, jobs=jobs, ruleset=ruleset, engine=engine, platform=platform, now=now, lang=lang,
                       categories=categories, spool=spool, progress=progress)
     finally:
@@ -452,10 +469,7 @@ def _run(shared: _Shared, jobs: int) -> Iterator[_PieceResult]:
     """The pieces' results in order, from ``jobs`` worker processes (fewer when there are fewer pieces)."""
     global _SHARED
     _SHARED = shared
-    matcher = bundled_matcher()  # built once here and inherited, rather than once in every worker
-    warm()
-    matcher.segmenter.tags("预热")  # and its part-of-speech tagger (about 0.5 s to load)
-    try:
+    try:  # the matcher, jieba and the tagger are loaded: the workers inherit them
         context = multiprocessing.get_context("fork")
         with context.Pool(max(1, min(jobs, len(shared.pieces))), initializer=_start_worker) as pool:
             yield from pool.imap(_check_piece, range(len(shared.pieces)))
