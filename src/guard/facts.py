@@ -347,6 +347,21 @@ def merchant_facts(merchant: Merchant) -> dict[str, FactValue]:
     }
 
 
+_FACTS_OF: dict[int, tuple[Merchant, dict[str, FactValue]]] = {}  # by identity: a model's hash reads every field
+
+
+def _merchant_facts(merchant: Merchant) -> dict[str, FactValue]:
+    """``merchant_facts``, looked up by the model's identity first (every product of a catalog shares one)."""
+    known = _FACTS_OF.get(id(merchant))
+    if known is not None and known[0] is merchant:
+        return known[1]
+    facts = merchant_facts(merchant)
+    if len(_FACTS_OF) >= 256:
+        _FACTS_OF.clear()
+    _FACTS_OF[id(merchant)] = (merchant, facts)
+    return facts
+
+
 def _end_of(day: date) -> datetime:
     return datetime.combine(day, datetime.max.time(), CHINA_TZ)
 
@@ -403,7 +418,7 @@ def product_facts(product: Product, merchant: Merchant | None, today: date,
     if product.stock is not None and product.expected_peak_sales:
         facts["stock_to_peak_bp"] = product.stock * 10000 // product.expected_peak_sales
     if merchant is not None:
-        facts.update(merchant_facts(merchant))
+        facts.update(_merchant_facts(merchant))
         facts["category_in_mini_program"] = category.id in merchant.mini_program_categories
         facts["category_authorized"] = category.id in merchant.authorized_categories
     if facts["targets_weixin_store"]:
