@@ -158,3 +158,14 @@ def test_a_merchants_facts_are_found_by_identity_and_never_another_merchants() -
     assert second["merchant_mode"] == "service_provider" and first["merchant_mode"] == "self_operated"
     assert second == {**first, **merchant_facts(other), "category_in_mini_program": False, "category_authorized": False}
     assert guard.facts._FACTS_OF[id(other)][0] is other
+
+
+def test_a_template_without_placeholders_is_rendered_once() -> None:
+    from guard.findings import Template
+
+    fixed = Template("下架后重新提交 {{审核}}")
+    assert fixed._constant == "下架后重新提交 {审核}" == fixed.render({"审核": "ignored"})
+    filled = Template("{price:yuan} 元，{count} 件，{missing}")
+    assert filled._constant is None
+    assert filled.render({"price": 12345, "count": 3}) == "123.45 元，3 件，?"
+    assert filled.render({"price": "12.00", "count": None}) == "12.00 元，None 件，?"

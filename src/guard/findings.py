@@ -176,14 +176,18 @@ class Template:
             self.fields.append((key, name, spec or ""))
             pieces.append("{" + key + "}")
         self.pattern = "".join(pieces)
+        self._constant = None if self.fields else self.pattern.format_map({})  # a text without placeholders
 
     def render(self, *sources: Mapping[str, Any]) -> str:
         """Fill the placeholders from the first source that has each name; unknown values show as ``?``."""
+        if self._constant is not None:
+            return self._constant
         filled = {}
         for key, name, spec in self.fields:
             for source in sources:
                 if name in source:
-                    filled[key] = format_value(source[name], spec)
+                    value = source[name]
+                    filled[key] = str(value) if not spec else format_value(value, spec)
                     break
             else:
                 filled[key] = "?"
