@@ -1,13 +1,13 @@
 """JSON-lines catalogs checked on every core, each worker reading its own part of the files.
 
 ``guard.parallel`` reads every record in this process and hands the parsed records out; for JSON
-lines, that reading (decoding, parsing) is much of the work. Here this process only cuts each file
+lines, that reading (decoding, parsing) is much of the work. Here a helper process cuts each file
 at line ends into pieces of about ``PIECE_BYTES`` and reads the few lines that may hold merchants,
-promotions or live rooms (the lines ``guard.io.stream.scan_others`` would read). The workers
-(forked, so they share the files' mappings, the merchants and the rule set) read, validate and
-check the products of one piece each, and render their findings as JSON lines when asked to, so
-only bytes come back. What depends on more than one product is settled here, in input order, as
-one process settles it:
+promotions or live rooms (the lines ``guard.io.stream.scan_others`` would read), while this one
+loads the matcher, jieba and its tagger. The workers (forked, so they inherit those, the open
+files, the merchants and the rule set) read, validate and check the products of one piece each,
+and render their findings as JSON lines when asked to, so only bytes come back. What depends on
+more than one product is settled here, in input order, as one process settles it:
 
 - a product id read again in a later piece is a duplicate (the first occurrence wins; the later
   one's findings are dropped), named with the first occurrence's location;
