@@ -329,8 +329,13 @@ class OrderTask(_MonitorTask):
             ctx.timer_service().register_event_time_timer((monitor.deadlines[0][0] + self.settings.lateness) * 1000 - 1)
 
 
-def environment(parallelism: int = 1, local: bool = True) -> Any:
-    """A streaming environment; ``local``: a mini-cluster whose Python workers run this interpreter."""
+def environment(local: bool = True) -> Any:
+    """A streaming environment; ``local``: a mini-cluster whose Python workers run this interpreter.
+
+    Its default parallelism is 1: the source and the watermark stage must keep the arrival order
+    (at 2, PyFlink's timestamp assigner runs twice and the source deals records to both, round robin).
+    ``build`` sets the keyed operators' parallelism.
+    """
     if shutil.which("java") is None and local:
         raise RunnerUnavailable("Flink needs Java 11 or newer (java is not on PATH)")
     config = Configuration()
@@ -340,24 +345,25 @@ def environment(parallelism: int = 1, local: bool = True) -> Any:
         config.set_string("python.executable", sys.executable)
         config.set_string("python.client.executable", sys.executable)
     env = StreamExecutionEnvironment.get_execution_environment(config)
-    env.set_parallelism(parallelism)
+    env.set_parallelism(1)
     return env
 
 
-def build(env: Any, rows: Any, settings: Settings) -> tuple[Any, Any]:
-    """The job over a stream of rows (``parse_line``'s): the outputs and the problems, as JSON strings."""
+def build(rows: Any, settings: Settings, parallelism: int = 1) -> tuple[Any, Any]:
+    """The job over a stream of rows (``parse_line``'s) in arrival order: the outputs and the problems,
+    as JSON strings. The product and order operators run ``parallelism`` tasks each."""
     pickled = Types.PICKLED_BYTE_ARRAY()
     timed = rows.assign_timestamps_and_watermarks(
-        WatermarkStrategy.for_monotonous_timestamps().with_timestamp_assigner(EventTime())).set_parallelism(1)
+        WatermarkStrategy.for_monotonous_timestamps().with_timestamp_assigner(EventTime()))
     routed = (timed.key_by(lambda row: 0, key_type=Types.INT())
               .process(Route(settings.lateness), output_type=pickled).set_parallelism(1).name("route"))
     products = (routed.key_by(lambda item: item[1], key_type=Types.STRING())
-                .process(ProductTask(settings), output_type=pickled).name("product"))
+                .process(ProductTask(settings), output_type=pickled).set_parallelism(parallelism).name("product"))
     orders = (products.key_by(lambda item: item[2], key_type=Types.STRING())
-              .process(OrderTask(settings), output_type=pickled).name("order"))
-    outputs = products.get_side_output(OUTPUTS).union(orders.get_side_output(OUTPUTS))
-    problems = products.get_side_output(PROBLEMS).union(orders.get_side_output(PROBLEMS))
-    return outputs, problems
+              .process(OrderTask(settings), output_type=pickled).set_parallelism(parallelism).name("order"))
+    outputs, problems = ([task.get_side_output(tag).set_parallelism(parallelism) for task in (products, orders)]
+                         for tag in (OUTPUTS, PROBLEMS))
+    return outputs[0].union(outputs[1]), problems[0].union(problems[1])
 
 
 def file_sink(folder: str | Path) -> Any:
@@ -398,12 +404,11 @@ def run(path: str | Path, output: str | Path, *, lateness: int = 0, until: int |
     for name in ("outputs", "problems"):
         if (target / name).exists():
             shutil.rmtree(target / name)
-    env = environment(parallelism, local)
-    rows = env.from_collection(prepared.rows, type_info=Types.TUPLE(
-        [Types.INT(), Types.LONG(), *[Types.STRING()] * 6])).set_parallelism(1)
-    outputs, problems = build(env, rows, settings)
-    outputs.sink_to(file_sink(target / "outputs")).name("outputs")
-    problems.sink_to(file_sink(target / "problems")).name("problems")
+    env = environment(local)
+    rows = env.from_collection(prepared.rows, type_info=Types.TUPLE([Types.INT(), Types.LONG(), *[Types.STRING()] * 6]))
+    outputs, problems = build(rows, settings, parallelism)
+    outputs.sink_to(file_sink(target / "outputs")).set_parallelism(parallelism).name("outputs")
+    problems.sink_to(file_sink(target / "problems")).set_parallelism(parallelism).name("problems")
     env.execute("guard monitor")
     found = [json.loads(line) for line in read_lines(target / "problems")]
     all_problems = sorted([*prepared.problems, *((item["line"], item["problem"]) for item in found)])
