@@ -239,10 +239,11 @@ class _MonitorTask(KeyedProcessFunction):  # type: ignore[misc]
         self.empty = snapshot(self.monitor)
         self.state = runtime_context.get_state(ValueStateDescriptor("monitor", Types.PICKLED_BYTE_ARRAY()))
 
-    def _load(self) -> Any:
+    def _load(self, fresh: bool = False) -> Any:
+        """The monitor holding this key's state (``fresh``: a new key's, without a read of the state)."""
         from guard.monitor.state import restore
 
-        restore(self.monitor, self.state.value() or self.empty)
+        restore(self.monitor, self.empty if fresh else self.state.value() or self.empty)
         return self.monitor
 
     def _save(self) -> None:
@@ -299,7 +300,8 @@ class OrderTask(_MonitorTask):
             restore(self.orphans, self.empty)
             yield from _emit(self.orphans, self.orphans.process(event, key, line))
             return
-        monitor = self._load()
+        # a first order_created starts its key (route lets only one through): no state to read
+        monitor = self._load(fresh=kind == "event" and event.type == "order_created")
         outputs = []
         if before is not None:  # what the monitor's watermark passed before this event came, first
             outputs.extend(monitor.advance(before))
