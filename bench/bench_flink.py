@@ -100,11 +100,11 @@ def main() -> None:
                            "--output", str(replay_out), "--no-progress"])
         print(f"replay:                 {wall:7.1f} s wall {cpu:7.1f} s CPU  {args.count / wall:9,.0f} events/s")
         expected = records(replay_out.read_text("utf-8").splitlines())
-        fixed, fixed_cpu = timed([python, "-m", "guard.stream.flink", str(tiny), "--output", str(work / "tiny")])
+        fixed, fixed_cpu = timed([python, "-m", "guard.stream", str(tiny), "--output", str(work / "tiny")])
         print(f"flink, 50 events:       {fixed:7.1f} s wall {fixed_cpu:7.1f} s CPU  (the fixed cost)")
         for parallelism in (int(p) for p in args.parallelism.split(",")):
             out = work / f"flink-{parallelism}"
-            wall, cpu = timed([python, "-m", "guard.stream.flink", str(events), "--output", str(out),
+            wall, cpu = timed([python, "-m", "guard.stream", str(events), "--output", str(out),
                                "--parallelism", str(parallelism)])
             got = records([line for part in sorted((out / "outputs").glob("part*.jsonl"))
                            for line in part.read_text("utf-8").splitlines()])

@@ -18,18 +18,6 @@ WHY_NOT_HERE = ("the flink extra is not installed in this environment (pyflink p
                 "needs 0.10.9.9): make test runs these tests in .venv-flink")
 
 
-def test_without_pyflink_the_command_says_so_in_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    if importlib.util.find_spec("pyflink") is not None:
-        pytest.skip("pyflink is installed here: its absence cannot be seen")
-    events = tmp_path / "events.jsonl"
-    events.write_text('{"type": "room_created", "at": "2026-11-26T20:00:00+08:00", "room": "R1"}\n', "utf-8")
-    code = main(["monitor", "flink", str(events), "--output", str(tmp_path / "out")])
-    err = capsys.readouterr().err
-    assert code == 2
-    assert err == ("guard: the Flink job needs the flink extra: pip install 'guard[flink]' "
-                   "(pyflink is not installed here)\n")
-
-
 pyflink = pytest.importorskip("pyflink", reason=WHY_NOT_HERE)
 if shutil.which("java") is None:
     pytest.skip("Flink needs Java (java is not on PATH)", allow_module_level=True)

@@ -1,7 +1,7 @@
 """The monitor's rules on Apache Flink (PyFlink): keyed state, event-time timers for deadlines.
 
     guard monitor flink events.jsonl --output out/ [--parallelism 2] [--lateness 60] [--until TIME]
-    python -m guard.stream.flink events.jsonl --output out/          # the same job, as a job file
+    python -m guard.stream events.jsonl --output out/           # the same job (also: flink run -py this file)
 
 The findings and actions are the records ``guard monitor replay --format jsonl`` gives for the same
 file (without ``seq``: a parallel job has no single order), written as JSON lines under
@@ -53,7 +53,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from guard.errors import InputFileError, RunnerUnavailable
+from guard.errors import GuardError, InputFileError, RunnerUnavailable
 from guard.monitor import events as ev
 from guard.stream.options import add_arguments, parse_time
 
@@ -418,13 +418,17 @@ def run(path: str | Path, output: str | Path, *, lateness: int = 0, until: int |
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m guard.stream.flink EVENTS --output DIR``: the job as a file (also for ``flink run -py``)."""
-    parser = argparse.ArgumentParser(prog="python -m guard.stream.flink", description=__doc__.split("\n\n")[0])
+    """``python -m guard.stream EVENTS --output DIR``: the job as a command (also ``flink run -py`` this file)."""
+    parser = argparse.ArgumentParser(prog="python -m guard.stream", description=__doc__.split("\n\n")[0])
     add_arguments(parser)
     parser.add_argument("--cluster", action="store_true",
                         help="submitted with `flink run`: use the cluster's settings, not a local mini-cluster")
     args = parser.parse_args(argv)
-    return run_command(args, local=not args.cluster)
+    try:
+        return run_command(args, local=not args.cluster)
+    except (GuardError, ValueError) as exc:
+        print(f"guard: {exc}", file=sys.stderr)
+        return 2
 
 
 def run_command(args: argparse.Namespace, local: bool = True) -> int:
