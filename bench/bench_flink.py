@@ -6,7 +6,9 @@ Both run as subprocesses of this interpreter (it needs the flink extra: make tes
 .venv-flink). CPU seconds are summed over each run's whole process tree (the Flink job's JVM and
 its Python workers included), read from /proc while it runs. A run over a 50-event file measures
 the job's fixed cost (JVM and mini-cluster start, Python workers, the last checkpoint); the rest
-is the per-event cost. The findings of both are compared (sorted, without seq) before timing counts.
+is the per-event cost. The findings of both are compared (sorted, without seq). Last, the same
+topology with operators that only pass records on (and then also read and write one keyed value
+each) shows what the Python-JVM bridge and keyed state cost without any of guard's work.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from make_events import generate  # noqa: E402
@@ -72,6 +75,39 @@ def timed(command: list[str]) -> tuple[float, float]:
     return wall, sum(seen.values())
 
 
+def probe(path: str, with_state: bool) -> None:
+    """The job's topology (route, product, order) with operators that only pass records on, and
+    optionally read and write one keyed value each: what the Python-JVM bridge costs per event."""
+    from pyflink.common import Types, WatermarkStrategy
+    from pyflink.datastream import KeyedProcessFunction
+    from pyflink.datastream.state import ValueStateDescriptor
+
+    from guard.stream import flink
+
+    class Pass(KeyedProcessFunction):  # type: ignore[misc]
+        def open(self, runtime_context: Any) -> None:
+            self.state = runtime_context.get_state(ValueStateDescriptor("s", Types.PICKLED_BYTE_ARRAY()))
+
+        def process_element(self, value: Any, ctx: Any) -> Any:
+            if with_state:
+                self.state.value()
+                self.state.update(value)
+            yield value
+
+    env = flink.environment()
+    rows = env.from_collection(flink.prepare(path).rows,
+                               type_info=Types.TUPLE([Types.INT(), Types.LONG(), *[Types.STRING()] * 6]))
+    timed_rows = rows.assign_timestamps_and_watermarks(
+        WatermarkStrategy.for_monotonous_timestamps().with_timestamp_assigner(flink.EventTime()))
+    pickled = Types.PICKLED_BYTE_ARRAY()
+    routed = timed_rows.key_by(lambda row: 0, key_type=Types.INT()).process(Pass(), output_type=pickled)
+    products = routed.key_by(lambda row: row[5] or row[6], key_type=Types.STRING()).process(Pass(), output_type=pickled)
+    orders = products.key_by(lambda row: row[4] or row[6], key_type=Types.STRING()).process(Pass(), output_type=pickled)
+    orders.map(lambda row: str(row[0]), output_type=Types.STRING()).sink_to(
+        flink.file_sink(Path(tempfile.mkdtemp()) / "probe"))
+    env.execute("bridge probe")
+
+
 def records(lines: list[str]) -> list[str]:
     out = []
     for line in lines:
@@ -85,7 +121,13 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--count", type=int, default=200_000)
     parser.add_argument("--parallelism", default="1,2", help="comma-separated parallelisms of the keyed operators")
+    parser.add_argument("--no-probe", action="store_true", help="skip the runs of the empty topology")
+    parser.add_argument("--probe", choices=("pass", "state"), help=argparse.SUPPRESS)
+    parser.add_argument("--events", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.probe:
+        probe(args.events, args.probe == "state")
+        return
     python = sys.executable
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
@@ -112,7 +154,12 @@ def main() -> None:
             per_event = args.count / max(wall - fixed, 1e-9)
             print(f"flink, parallelism {parallelism}:  {wall:7.1f} s wall {cpu:7.1f} s CPU  {args.count / wall:9,.0f} "
                   f"events/s; {per_event:,.0f} events/s past the fixed cost; "
-                  f"{cpu / args.count * 1e6:.0f} us CPU per event; {same}")
+                  f"{(cpu - fixed_cpu) / args.count * 1e6:.0f} us CPU per event past it; {same}")
+        for mode, label in () if args.no_probe else (("pass", "empty operators"),
+                                                      ("state", "empty operators + 1 state read/write each")):
+            wall, cpu = timed([python, __file__, "--probe", mode, "--events", str(events)])
+            print(f"same topology, {label}: {wall:6.1f} s wall {cpu:6.1f} s CPU; "
+                  f"{(cpu - fixed_cpu) / args.count * 1e6:.0f} us CPU per event past the fixed cost")
         print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 

@@ -50,8 +50,8 @@ def _event(kind: str, at: str, **fields: Any) -> str:
 
 def awkward_stream(count: int = 2500, seed: int = 7) -> list[str]:
     """A generated stream made awkward: duplicates, events moved later (late), an invalid line,
-    order events before their order_created, an event for an order never created, and an oversold
-    order near the end whose refund deadline lies past the last event."""
+    order events before their order_created, an event for an order never created, an order created
+    twice, and an oversold order at the end whose refund deadline lies past the last event."""
     rng = random.Random(seed)
     lines: list[str] = []
     for line in _generate(count, seed):
@@ -69,8 +69,10 @@ def awkward_stream(count: int = 2500, seed: int = 7) -> list[str]:
     lines.insert(300, "{not json")
     lines.insert(900, _event("refund_issued", "2026-11-26T20:30:00+08:00", order="NEVER-CREATED"))
     last = max(json.loads(line)["at"] for line in lines if line.startswith("{\""))
-    lines += [_event("stock_changed", last, product="TAIL", stock=1),
-              _event("order_created", last, order="TAIL-1", product="TAIL", quantity=2, price="10.00")]
+    lines += [_event("stock_changed", last, product="TAIL", stock=3),
+              _event("order_created", last, order="TAIL-1", product="TAIL", quantity=2, price="10.00"),
+              _event("order_created", last, order="TAIL-1", product="TAIL", quantity=3),  # created twice: ignored
+              _event("order_created", last, order="TAIL-2", product="TAIL", quantity=2, price="10.00")]
     return lines
 
 
@@ -121,9 +123,13 @@ def test_the_job_gives_replays_records_and_problems(events: Path, tmp_path: Path
     # the stream holds what makes the comparison worth making
     rules = {json.loads(record).get("rule") for record in expected}
     assert {"ORDER-001", "ORDER-002"} <= rules
-    assert rules_of(expected, "order:TAIL-1/stock") == ["INV-003"]
+    assert any("created twice" in line for line in problem_lines(flink_err))
+    # TAIL-1 took 2 of 3; its second order_created takes nothing, so TAIL-2 (2) is short by 1
+    assert rules_of(expected, "order:TAIL-1/stock") == []
+    assert [json.loads(r)["message"] for r in got if json.loads(r)["subject"] == "order:TAIL-2/stock"] == [
+        "订单 TAIL-2 购买 2 件，商品 TAIL 只剩 1 件，超卖 1 件。"]
     # the tail order's refund deadline lies past the last event: without --until it has not passed
-    assert rules_of(got, "order:TAIL-1/oversold_refund") == []
+    assert rules_of(got, "order:TAIL-2/oversold_refund") == []
 
 
 def test_with_lateness_and_until_the_job_gives_replays_records(events: Path, tmp_path: Path,
@@ -135,7 +141,7 @@ def test_with_lateness_and_until_the_job_gives_replays_records(events: Path, tmp
     assert got == expected
     assert sorted(f"error: line {line}: {message}" for line, message in result.problems) == problem_lines(replay_err)
     # --until carries the clock past the tail order's deadline
-    assert rules_of(got, "order:TAIL-1/oversold_refund") == ["ORDER-001"]
+    assert rules_of(got, "order:TAIL-2/oversold_refund") == ["ORDER-001"]
 
 
 def test_without_java_the_command_says_so(events: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
