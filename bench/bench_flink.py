@@ -53,6 +53,11 @@ def _tree_cpu(root: int, seen: dict[int, float]) -> None:
 
 
 def timed(command: list[str]) -> tuple[float, float]:
+    wall, cpu, _ = timed_with_errors(command)
+    return wall, cpu
+
+
+def timed_with_errors(command: list[str]) -> tuple[float, float, str]:
     """Wall and CPU seconds of a command and every process it starts."""
     seen: dict[int, float] = {}
     start = time.perf_counter()
@@ -72,7 +77,7 @@ def timed(command: list[str]) -> tuple[float, float]:
     poller.join()
     if process.returncode not in (0, 1, 2):
         raise SystemExit(f"{command[:4]} failed ({process.returncode}):\n{err.decode()[-2000:]}")
-    return wall, sum(seen.values())
+    return wall, sum(seen.values()), err.decode()
 
 
 def probe(path: str, with_state: bool) -> None:
@@ -146,11 +151,11 @@ def main() -> None:
         print(f"flink, 50 events:       {fixed:7.1f} s wall {fixed_cpu:7.1f} s CPU  (the fixed cost)")
         for parallelism in (int(p) for p in args.parallelism.split(",")):
             out = work / f"flink-{parallelism}"
-            wall, cpu = timed([python, "-m", "guard.stream", str(events), "--output", str(out),
-                               "--parallelism", str(parallelism)])
+            wall, cpu, err = timed_with_errors([python, "-m", "guard.stream", str(events), "--output", str(out),
+                                                "--parallelism", str(parallelism)])
             got = records([line for part in sorted((out / "outputs").glob("part*.jsonl"))
                            for line in part.read_text("utf-8").splitlines()])
-            same = "same findings" if got == expected else f"DIFFERENT findings ({len(got)} against {len(expected)})"
+            same = "same findings" if got == expected else f"DIFFERENT findings ({len(got)} against {len(expected)}): {err.strip().splitlines()[-1:]}"
             per_event = args.count / max(wall - fixed, 1e-9)
             print(f"flink, parallelism {parallelism}:  {wall:7.1f} s wall {cpu:7.1f} s CPU  {args.count / wall:9,.0f} "
                   f"events/s; {per_event:,.0f} events/s past the fixed cost; "

@@ -150,3 +150,32 @@ def test_without_java_the_command_says_so(events: Path, tmp_path: Path, monkeypa
     code = main(["monitor", "flink", str(events), "--output", str(tmp_path / "out")])
     assert code == 2
     assert capsys.readouterr().err == "guard: Flink needs Java 11 or newer (java is not on PATH)\n"
+
+
+def test_a_bad_config_is_reported_before_the_job_starts(events: Path, tmp_path: Path,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["monitor", "flink", str(events), "--output", str(tmp_path / "out"),
+                 "--config", str(tmp_path / "missing.yaml")])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.startswith("guard: ") and err.count("\n") == 1
+    assert "missing.yaml" in err
+    assert not (tmp_path / "out" / "outputs").exists()
+
+
+class _JavaThrowable:
+    def __init__(self, text: str, cause: _JavaThrowable | None = None) -> None:
+        self.text, self.cause = text, cause
+
+    def getCause(self) -> _JavaThrowable | None:  # noqa: N802 - the Java name
+        return self.cause
+
+    def toString(self) -> str:  # noqa: N802 - the Java name
+        return self.text
+
+
+def test_a_failed_job_is_reported_by_its_innermost_cause() -> None:
+    failure = type("Failure", (), {})()
+    failure.java_exception = _JavaThrowable("JobExecutionException: Job execution failed.", _JavaThrowable(
+        "JobException: Recovery is suppressed", _JavaThrowable("java.io.IOException: Size of the state is larger\n  at x")))
+    assert flink._root_cause(failure) == "java.io.IOException: Size of the state is larger"

@@ -44,6 +44,7 @@ import argparse
 import json
 import shutil
 import sys
+import tempfile
 import time
 from collections import deque
 from collections.abc import Iterator, Sequence
@@ -55,6 +56,7 @@ from pydantic import ValidationError
 
 from guard.errors import GuardError, InputFileError, RunnerUnavailable
 from guard.monitor import events as ev
+from guard.rules.loader import load_rules
 from guard.stream.options import add_arguments, parse_time
 
 try:
@@ -63,6 +65,7 @@ try:
     from pyflink.datastream import KeyedProcessFunction, OutputTag, StreamExecutionEnvironment
     from pyflink.datastream.connectors.file_system import BucketAssigner, FileSink, OutputFileConfig
     from pyflink.datastream.state import MapStateDescriptor, ValueStateDescriptor
+    from py4j.protocol import Py4JJavaError
 except ImportError:
     raise RunnerUnavailable("the Flink job needs the flink extra: pip install 'guard[flink]' "
                             "(pyflink is not installed here)") from None
@@ -331,12 +334,13 @@ class OrderTask(_MonitorTask):
             ctx.timer_service().register_event_time_timer((monitor.deadlines[0][0] + self.settings.lateness) * 1000 - 1)
 
 
-def environment(local: bool = True) -> Any:
+def environment(local: bool = True, checkpoints: str | Path | None = None) -> Any:
     """A streaming environment; ``local``: a mini-cluster whose Python workers run this interpreter.
 
     Its default parallelism is 1: the source and the watermark stage must keep the arrival order
     (at 2, PyFlink's timestamp assigner runs twice and the source deals records to both, round robin).
-    ``build`` sets the keyed operators' parallelism.
+    ``build`` sets the keyed operators' parallelism. ``checkpoints``: a folder for checkpoints
+    (else the cluster's setting, or the job manager's memory).
     """
     if shutil.which("java") is None and local:
         raise RunnerUnavailable("Flink needs Java 11 or newer (java is not on PATH)")
@@ -346,6 +350,10 @@ def environment(local: bool = True) -> Any:
     if local:
         config.set_string("python.executable", sys.executable)
         config.set_string("python.client.executable", sys.executable)
+    if checkpoints is not None:
+        # the default keeps checkpoints in the job manager's memory, at most 5 MB: too small past ~100k events
+        config.set_string("execution.checkpointing.storage", "filesystem")
+        config.set_string("execution.checkpointing.dir", Path(checkpoints).resolve().as_uri())
     env = StreamExecutionEnvironment.get_execution_environment(config)
     env.set_parallelism(1)
     return env
@@ -385,6 +393,18 @@ def read_lines(folder: str | Path) -> list[str]:
     return [line for part in sorted(root.rglob("part*.jsonl")) for line in part.read_text("utf-8").splitlines()]
 
 
+class JobFailed(GuardError):
+    """The Flink job stopped with an error (the task's exception is in Flink's log)."""
+
+
+def _root_cause(exc: Any) -> str:
+    """The innermost Java exception's message, one line."""
+    cause = exc.java_exception
+    while cause.getCause() is not None:
+        cause = cause.getCause()
+    return str(cause.toString()).splitlines()[0]
+
+
 @dataclass
 class Result:
     outputs: int
@@ -406,15 +426,23 @@ def run(path: str | Path, output: str | Path, *, lateness: int = 0, until: int |
     for name in ("outputs", "problems"):
         if (target / name).exists():
             shutil.rmtree(target / name)
-    env = environment(local)
+    load_rules(config=config)  # a bad config is reported here, not by a failed task
+    with tempfile.TemporaryDirectory(prefix="guard-flink-") as scratch:
+        _execute(prepared, settings, target, parallelism, environment(local, scratch if local else None))
+    found = [json.loads(line) for line in read_lines(target / "problems")]
+    all_problems = sorted([*prepared.problems, *((item["line"], item["problem"]) for item in found)])
+    return Result(len(read_lines(target / "outputs")), all_problems, len(prepared.rows), time.perf_counter() - start)
+
+
+def _execute(prepared: Prepared, settings: Settings, target: Path, parallelism: int, env: Any) -> None:
     rows = env.from_collection(prepared.rows, type_info=Types.TUPLE([Types.INT(), Types.LONG(), *[Types.STRING()] * 6]))
     outputs, problems = build(rows, settings, parallelism)
     outputs.sink_to(file_sink(target / "outputs")).set_parallelism(parallelism).name("outputs")
     problems.sink_to(file_sink(target / "problems")).set_parallelism(parallelism).name("problems")
-    env.execute("guard monitor")
-    found = [json.loads(line) for line in read_lines(target / "problems")]
-    all_problems = sorted([*prepared.problems, *((item["line"], item["problem"]) for item in found)])
-    return Result(len(read_lines(target / "outputs")), all_problems, len(prepared.rows), time.perf_counter() - start)
+    try:
+        env.execute("guard monitor")
+    except Py4JJavaError as exc:
+        raise JobFailed(f"the Flink job failed: {_root_cause(exc)}") from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
