@@ -30,6 +30,8 @@ pytestmark = [
     # py4j leaves its gateway sockets to the collector
     pytest.mark.filterwarnings("ignore::ResourceWarning"),
     pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
+    # Beam's gRPC reader thread can see the channel closed under it as a job ends ("Multiplexer hanging up")
+    pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning"),
     pytest.mark.filterwarnings("ignore::DeprecationWarning"),
 ]
 START = "2026-11-26T20:00:00+08:00"
