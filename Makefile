@@ -5,12 +5,16 @@
 # durable_rules is compiled from source there (a C compiler and Python headers are needed).
 # The spark extra (pyspark, about 300 MB) is installed too; its tests run Spark in local mode when
 # Java 17+ is on PATH and are skipped, saying so, when it is not.
+# The flink extra cannot share .venv with the spark extra (py4j, pandas and pyarrow pins differ):
+# make test also builds .venv-flink with guard[test,flink] and runs the tests marked flink there.
 
 # durable_rules 2.0.28 does not import on Python 3.13+, so prefer an older interpreter if present.
 PYTHON ?= $(shell for p in python3.12 python3.11 python3; do if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then echo $$p; break; fi; done)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+FLINK_VENV := .venv-flink
+FLINK_STAMP := $(FLINK_VENV)/.installed
 
 .PHONY: demo test bench bench-big rules-test clean browser
 
@@ -20,6 +24,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test,spark]'
 	$(BIN)/python -c 'from guard.text.segment import warm; warm(); from guard.text.matcher import bundled_matcher; bundled_matcher()'
+	@touch $@
+
+$(FLINK_STAMP): pyproject.toml
+	@test -n "$(PYTHON)" || { echo "guard needs Python 3.11 or newer" >&2; exit 2; }
+	$(PYTHON) -m venv $(FLINK_VENV)
+	$(FLINK_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(FLINK_VENV)/bin/python -m pip install --quiet -e '.[test,flink]'
 	@touch $@
 
 demo: $(STAMP)
@@ -61,8 +72,9 @@ browser:
 	  else echo "no chromium/chromedriver and no apt-get as root: the browser tests will be skipped"; fi; \
 	fi
 
-test: $(STAMP) browser
+test: $(STAMP) $(FLINK_STAMP) browser
 	$(BIN)/python -m pytest -q
+	$(FLINK_VENV)/bin/python -m pytest -q -m flink tests/test_flink.py
 
 rules-test: $(STAMP)
 	$(BIN)/guard rules test
@@ -81,4 +93,4 @@ bench-big: $(STAMP)
 	$(BIN)/python bench/bench_big.py
 
 clean:
-	rm -rf $(VENV) build dist .pytest_cache .hypothesis
+	rm -rf $(VENV) $(FLINK_VENV) build dist .pytest_cache .hypothesis

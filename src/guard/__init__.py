@@ -15,6 +15,7 @@ from guard.errors import (
     InputFileError,
     InputProblem,
     RuleFileError,
+    RunnerUnavailable,
 )
 from guard.findings import Finding, Report, SourceRef, Summary
 from guard.io.catalog import Catalog, load_catalog
@@ -43,6 +44,7 @@ __all__ = [
     "Rule",
     "RuleFileError",
     "RuleSet",
+    "RunnerUnavailable",
     "SourceRef",
     "Summary",
     "check",

@@ -33,6 +33,7 @@ from guard.report.stream import file_chunks as _file_chunks, rendered_check
 from guard.report.text import summary_line
 from guard.rules.loader import RuleSet, load_rules
 from guard.rules.schema import PLATFORMS
+from guard.stream.options import add_arguments as add_flink_arguments
 
 FAIL_LEVELS = ("severe", "general", "minor", "never")
 LINES_BYTES = 2 * PIECE_BYTES  # JSON lines up to this size are checked in one process by default (workers cost more)
@@ -107,6 +108,9 @@ def _parser() -> argparse.ArgumentParser:
     follow = monitor_sub.add_parser("follow", help="read events from stdin; the clock is wall time")
     follow.add_argument("--max-skew", type=int, default=300, metavar="SECONDS",
                         help="an event this far ahead of the clock is taken as happening now (default 300)")
+    flink = monitor_sub.add_parser("flink", help="run the monitor's rules on Apache Flink over a JSONL event file "
+                                                 "(a local mini-cluster; needs the flink extra and Java)")
+    add_flink_arguments(flink)
     for p in (replay, follow):
         p.add_argument("--db", default="guard-monitor.db", help="SQLite state file (default ./guard-monitor.db)")
         p.add_argument("--engine", choices=ENGINES)
@@ -365,6 +369,10 @@ def _run_lint(args: argparse.Namespace) -> int:
 
 
 def _run_monitor(args: argparse.Namespace) -> int:
+    if args.monitor_command == "flink":
+        from guard.stream import flink  # raises RunnerUnavailable without the flink extra
+
+        return flink.run_command(args)
     from guard.monitor.delivery import Destination, FileDestination, StreamDestination
     from guard.monitor.pricelog import LEGAL_RETENTION_DAYS
     from guard.monitor.run import Session, follow, monitor_rules, replay

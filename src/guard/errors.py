@@ -6,6 +6,7 @@ Findings are results, not exceptions. Exceptions are for failures of the run::
     ├── RuleFileError        a rule, source, penalty or lexicon file is unreadable or invalid
     ├── ConfigError          a user config file is unreadable or invalid
     ├── InputFileError       an input file cannot be opened or parsed at all
+    ├── RunnerUnavailable    an optional runner (Flink) is not installed here, or has no Java
     └── EngineError          an engine failed while evaluating (never an empty result instead)
         └── EngineUnavailable   the engine cannot be loaded on this interpreter
 
@@ -39,6 +40,10 @@ class ConfigError(GuardError):
 
 class InputFileError(GuardError):
     """An input file cannot be opened or parsed at all."""
+
+
+class RunnerUnavailable(GuardError):
+    """An optional runner cannot start here: its extra is not installed, or Java is missing."""
 
 
 class EngineError(GuardError):

@@ -32,6 +32,13 @@ MONITOR_TOPICS = ("order", "inventory", "room", "pricing")
 CHECKPOINT_EVERY = 100_000
 
 
+def invalid_reason(exc: ValidationError) -> str:
+    """An invalid event line's problem: the first failing field and what is wrong with it."""
+    first = exc.errors(include_url=False)[0]
+    where = ".".join(str(p) for p in first["loc"]) or "$"
+    return f"{where}: {first['msg']}"
+
+
 def monitor_rules(ruleset: RuleSet) -> RuleSet:
     """The rules the monitor evaluates (catalog-only rules such as retention need catalog facts)."""
     return ruleset.select(MONITOR_TOPICS)
@@ -101,9 +108,7 @@ class Session:
             event = parse_event(raw)
         except ValidationError as exc:
             self.monitor.stats.errors += 1
-            first = exc.errors(include_url=False)[0]
-            where = ".".join(str(p) for p in first["loc"]) or "$"
-            self.problem(line_number, f"{where}: {first['msg']}")
+            self.problem(line_number, invalid_reason(exc))
             return
         clamp = None
         if now is not None and epoch(event.at) > now + max_skew:  # clock skew at the sender
