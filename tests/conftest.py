@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -81,3 +83,14 @@ def screenshots(tmp_path: Path) -> Path:
     folder = Path(os.environ.get("GUARD_SCREENSHOTS", tmp_path))
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+def replicate_module() -> Any:
+    """bench/replicate_examples.py as a module: the example catalog replicated to any size, with edge cases."""
+    path = Path(__file__).resolve().parent.parent / "bench" / "replicate_examples.py"
+    spec = importlib.util.spec_from_file_location("replicate_examples", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+

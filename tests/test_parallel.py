@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import NOW
+from conftest import NOW, replicate_module
 
 import guard.parallel
 from guard.check import check_files
@@ -18,21 +17,13 @@ from guard.engine import durable
 from guard.parallel import check_files_parallel
 from guard.report.json import render_json
 
-BENCH = Path(__file__).resolve().parent.parent / "bench"
 
-
-def _replicate_module() -> Any:
-    spec = importlib.util.spec_from_file_location("replicate_examples", BENCH / "replicate_examples.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope="module")
 def catalog_files(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     """Two files: the examples replicated with every cross-product edge case, and products as JSON lines."""
-    replicate = _replicate_module()
+    replicate = replicate_module()
     folder = tmp_path_factory.mktemp("parallel")
     document, lines = folder / "catalog.json", folder / "more.jsonl"
     replicate.write(replicate.replicate(700, edge_cases=True), document)
@@ -103,7 +94,7 @@ def test_jobs_must_be_positive(catalog_files: list[Path]) -> None:
 
 @pytest.mark.slow
 def test_cli_jobs_two_prints_what_jobs_one_prints(catalog_files: list[Path], tmp_path: Path) -> None:
-    replicate = _replicate_module()
+    replicate = replicate_module()
     big = tmp_path / "big.json"
     replicate.write(replicate.replicate(guard.parallel.DEFAULT_CHUNK + 500, edge_cases=True), big)
     outputs = []

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import copy
 import functools
-import importlib.util
 import json
 import os
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import NOW
+from conftest import NOW, replicate_module
 
 import guard.cli
 import guard.parallel_lines
@@ -23,16 +22,8 @@ from guard.parallel_lines import check_lines_parallel
 from guard.report.json import render_json
 from guard.rules.loader import default_rules
 
-BENCH = Path(__file__).resolve().parent.parent / "bench"
 PIECE = 9000  # bytes: about ten products a piece, so ids repeat across pieces
 
-
-def _replicate_module() -> Any:
-    spec = importlib.util.spec_from_file_location("replicate_examples", BENCH / "replicate_examples.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 WEIXIN = {"product_id": 10000123, "out_product_id": "WX-1", "title": "陶瓷马克杯 350ml",
@@ -58,7 +49,7 @@ def lines_files(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     second: a byte-order mark, more products (one an id of the first file) and a duplicate merchant.
     The third is empty.
     """
-    replicate = _replicate_module()
+    replicate = replicate_module()
     folder = tmp_path_factory.mktemp("lines")
     doc = replicate.replicate(240, edge_cases=True)
     products = doc["products"]
@@ -139,7 +130,7 @@ def test_the_workers_read_the_products_and_a_helper_only_the_other_kinds(
 
 
 def test_a_file_that_is_not_utf8_is_left_to_the_other_parallel_check(tmp_path: Path) -> None:
-    replicate = _replicate_module()
+    replicate = replicate_module()
     doc = replicate.replicate(60)
     path = tmp_path / "gbk.jsonl"
     rows = [_line({"kind": "product", **p}) for p in doc["products"]] + [_line({"kind": "merchant", **doc["merchants"][0]})]

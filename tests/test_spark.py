@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import shutil
 from collections.abc import Iterator
@@ -10,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import NOW
+from conftest import NOW, replicate_module
 
 from guard.check import check_files
 from guard.cli import main
@@ -32,13 +31,6 @@ pytestmark = [
 BENCH = Path(__file__).resolve().parent.parent / "bench"
 
 
-def _replicate_module() -> Any:
-    spec = importlib.util.spec_from_file_location("replicate_examples", BENCH / "replicate_examples.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
 
 @pytest.fixture(scope="module")
 def spark() -> Iterator[Any]:
@@ -51,7 +43,7 @@ def spark() -> Iterator[Any]:
 @pytest.fixture(scope="module")
 def catalog_files(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     """JSON lines: merchants, products and rooms with every cross-product edge case, a bad line, a second file."""
-    replicate = _replicate_module()
+    replicate = replicate_module()
     folder = tmp_path_factory.mktemp("spark")
     first, second = folder / "catalog.jsonl", folder / "more.jsonl"
     replicate.write(replicate.replicate(300, edge_cases=True), first, jsonl=True)
@@ -134,7 +126,7 @@ def test_promotions_rooms_and_merchants_as_dataframes_joined(spark: Any, tmp_pat
     """Every kind as a DataFrame, all joined: repeated and invalid promotions and merchants, a promotion of an
     unknown product, stacked promotions, products naming no merchant beside the catalog's one merchant, and
     the price history as a table (a promotion's reference ceiling is found from its product's history)."""
-    replicate = _replicate_module()
+    replicate = replicate_module()
     doc = replicate.replicate(60, edge_cases=True)
     doc["merchants"] = [doc["merchants"][0], {**doc["merchants"][0], "name": "again"}, {"id": "bad", "mode": "?"}]
     for product in doc["products"][::2]:  # the one merchant is theirs; EDGE-TWICE's other-shop is now unknown
@@ -182,7 +174,7 @@ def test_promotions_rooms_and_merchants_as_dataframes_joined(spark: Any, tmp_pat
 
 
 def test_a_dataframe_of_products_with_promotions(spark: Any, tmp_path: Path) -> None:
-    replicate = _replicate_module()
+    replicate = replicate_module()
     doc = replicate.replicate(80, edge_cases=True)
     merchants, promotions, rooms = doc["merchants"], doc["promotions"], doc["live_rooms"]
     lines = tmp_path / "products.jsonl"
@@ -214,7 +206,7 @@ def test_parquet_output_has_the_fields_of_jsonl(spark: Any, catalog_files: list[
 
 
 def test_price_history_as_a_table(spark: Any, tmp_path: Path) -> None:
-    replicate = _replicate_module()
+    replicate = replicate_module()
     doc = replicate.replicate(150)
     base = next(p for p in doc["products"] if p["category"] == "apparel")
     for number, points in enumerate((
