@@ -243,18 +243,23 @@ def test_cli_spark_writes_the_findings_of_guard_check(spark: Any, catalog_files:
                                                       capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "findings"
     code = main(["check", "--spark", "--master", "local[2]", str(catalog_files[0]), "--now", NOW.isoformat(),
-                 "--format", "jsonl", "--output", str(out), "--lang", "en"])
+                 "--format", "jsonl", "--output", str(out), "--lang", "en", "--collect-limit", "0"])
     assert code == 2  # the catalog has bad records
     written = sorted(_key(json.loads(line)) for part in out.glob("part-*")
                      for line in part.read_text(encoding="utf-8").splitlines())
     expected = render_jsonl(check_files([catalog_files[0]], now=NOW, lang="en"))
     assert written == sorted(_key(json.loads(line)) for line in expected.splitlines())
-    assert "malformed JSON" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "malformed JSON" in err and "joined in Spark: references" in err  # the limit reached the check
 
 
 def test_cli_spark_needs_an_output_folder(catalog_files: list[Path], capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check", "--spark", str(catalog_files[0]), "--format", "json"]) == 2
     assert "give --output DIR and --format jsonl or parquet" in capsys.readouterr().err
+    assert main(["check", str(catalog_files[0]), "--collect-limit", "0"]) == 2  # a Spark option without --spark
+    assert "--collect-limit go with --spark" in capsys.readouterr().err
+    assert main(["check", "--spark", str(catalog_files[0]), "--collect-limit", "-1"]) == 2
+    assert "give 0 or more" in capsys.readouterr().err
 
 
 def _export_files(folder: Path) -> tuple[Path, Path, Path]:

@@ -73,6 +73,12 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--spark", action="store_true",
                        help="check on Apache Spark (JSON lines, Parquet, CSV in; --output DIR of jsonl or parquet parts)")
     check.add_argument("--master", help="with --spark: the Spark master (default: spark-submit's, else local[*])")
+    check.add_argument("--collect-limit", type=_count, metavar="N",
+                       help="with --spark: above N promotions and rooms together, join them in Spark instead of "
+                            "checking them on the driver (default 100000)")
+    check.add_argument("--broadcast-limit", type=_count, metavar="N",
+                       help="with --spark: above N merchants, join them to the products instead of shipping them "
+                            "with every task (default 10000)")
     progress = check.add_mutually_exclusive_group()
     progress.add_argument("--progress", dest="progress", action="store_true", default=None, help="show a progress bar on stderr")
     progress.add_argument("--no-progress", dest="progress", action="store_false")
@@ -215,6 +221,17 @@ def _parse_now(text: str) -> datetime:
     return now if now.tzinfo is not None else now.replace(tzinfo=CHINA_TZ)
 
 
+def _count(text: str) -> int:
+    """A whole number of 0 or more, for argparse."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: give 0 or more")
+    return value
+
+
 def _run_check_spark(args: argparse.Namespace, now: datetime) -> int:
     if not args.output or args.format not in ("jsonl", "parquet"):
         print("guard: --spark writes part files: give --output DIR and --format jsonl or parquet", file=sys.stderr)
@@ -223,16 +240,20 @@ def _run_check_spark(args: argparse.Namespace, now: datetime) -> int:
 
     columns = load_column_map(args.columns) if args.columns else None
     session = spark.session(args.master)
+    limits = {name: value for name, value in (("collect_limit", args.collect_limit),
+                                               ("broadcast_limit", args.broadcast_limit)) if value is not None}
     result = spark.check(session, args.catalogs, columns=columns, config=args.config, select=_split(args.select),
-                         ignore=_split(args.ignore), engine=args.engine, platform=args.platform, now=now, lang=args.lang)
+                         ignore=_split(args.ignore), engine=args.engine, platform=args.platform, now=now, lang=args.lang,
+                         **limits)
     spark.write(result, args.output, args.format)
     problems = [problem for problem in result.problems if not problem.warning]
     for problem in result.problems:
         label = ("提示" if args.lang == "zh" else "warning") if problem.warning else ("错误" if args.lang == "zh" else "error")
         print(f"{label}: {problem.render(args.lang)}", file=sys.stderr)
     by_tier = spark.read_back(session, args.output, args.format)
+    joined = f" (joined in Spark: {', '.join(result.joined)})" if result.joined else ""
     print(f"guard: {result.read} records read, {result.rejected} rejected, {sum(by_tier.values())} findings in "
-          f"{args.output}", file=sys.stderr)
+          f"{args.output}{joined}", file=sys.stderr)
     if problems:
         return 2
     if args.fail_on == "never":
@@ -245,6 +266,11 @@ def _run_check_spark(args: argparse.Namespace, now: datetime) -> int:
 def _run_check(args: argparse.Namespace) -> int:
     if args.spark:
         return _run_check_spark(args, _parse_now(args.now) if args.now else datetime.now(CHINA_TZ))
+    spark_only = [flag for flag, value in (("--master", args.master), ("--collect-limit", args.collect_limit),
+                                           ("--broadcast-limit", args.broadcast_limit)) if value is not None]
+    if spark_only:
+        print(f"guard: {', '.join(spark_only)} go with --spark", file=sys.stderr)
+        return 2
     if args.format == "parquet":
         print("guard: --format parquet needs --spark", file=sys.stderr)
         return 2
