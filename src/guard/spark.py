@@ -58,9 +58,9 @@ from guard.errors import InputProblem
 from guard.facts import REFERENCE_WINDOW
 from guard.findings import Finding
 from guard.io.catalog import Catalog, parse_records
-from guard.io.profiles import adapt_record, detect, detect_record, resolve_category
-from guard.io.readers import (Columns, RawRecord, ReadItem, header_columns, ignored_notice, read_jsonl, row_record,
-                              single_row_product)
+from guard.io.profiles import detect
+from guard.io.readers import (Columns, ProfileAdapter, RawRecord, ReadItem, header_columns, ignored_notice,
+                              profile_notice, read_jsonl, row_record, single_row_product)
 from guard.model import CHINA_TZ, Merchant
 from guard.parallel import ProductRef, check_product_records, check_references
 from guard.report.json import finding_line
@@ -146,15 +146,7 @@ def _item(file: str, location: str, record: str, categories: Mapping[str, str] |
     items = list(read_jsonl(Path(file), io.StringIO(record)))
     if not items:
         return InputProblem(file, location, "$", "empty record")
-    item = replace(items[0], location=location)
-    if isinstance(item, RawRecord) and item.kind == "product" and isinstance(item.data, dict):
-        profile = detect_record(item.data)
-        data = adapt_record(item.data, profile)[0] if profile is not None else item.data
-        if categories and "category" in data:
-            data = {**data, "category": resolve_category(data["category"], categories)}
-        if data is not item.data:
-            item = replace(item, data=data)
-    return item
+    return next(ProfileAdapter(categories).adapt([replace(items[0], location=location)]))
 
 
 def _row_item(table: Columns, file: str, location: str, record: str,
@@ -373,8 +365,7 @@ def read_records(spark: SparkSession, paths: Sequence[str | Path], columns: Mapp
                                  "convert it, or check it without --spark")
             where = "row 1" if suffix == ".csv" else "columns"
             if profile is not None:
-                notices.append(InputProblem(name, where, "$", f"read as {profile.en} ({profile.source})", warning=True,
-                                            message_zh=f"按「{profile.zh}」格式读取（依据：{profile.source}）"))
+                notices.append(profile_notice(name, where, profile))
             if header.ignored:
                 notices.append(ignored_notice(name, where, header.ignored))
             cells = [F.col(f"`{column}`").alias(f"c{index}") for index, column in enumerate(table.columns)

@@ -372,7 +372,7 @@ def _tabular_records(rows: Iterator[tuple[int, list[Any]]], name: str, sheet: st
     header_number, header_row = head[found]
     table = header_columns(header_row, columns_map, profile)
     if profile is not None:
-        yield _profile_notice(name, f"{prefix}row {header_number}", profile)
+        yield profile_notice(name, f"{prefix}row {header_number}", profile)
     letters = _reference_first({column: _column_letter(index) for index, column in enumerate(table.fields) if column}
                                if spreadsheet else {})
     if table.ignored:
@@ -384,7 +384,7 @@ def _tabular_records(rows: Iterator[tuple[int, list[Any]]], name: str, sheet: st
         record = row_record(table, row, categories, rounded)
         if not record:
             continue
-        sku = {key.removeprefix("sku_"): record.pop(key) for key in _SKU_FIELDS if key in record}
+        sku = _pop_sku(record)
         if sku and pending is not None and (record.get("id") in (None, pending.data.get("id"))):
             pending.data["skus"].append(sku)  # another SKU row of the same SPU
             continue
@@ -483,20 +483,28 @@ def row_record(table: Columns, row: Sequence[Any], categories: Mapping[str, str]
     return record
 
 
+def _pop_sku(record: dict[str, Any]) -> dict[str, Any]:
+    """The row's SKU columns, taken out of its record, as one SKU (empty when the row has none)."""
+    return {key.removeprefix("sku_"): record.pop(key) for key in _SKU_FIELDS if key in record}
+
+
 def single_row_product(record: dict[str, Any]) -> dict[str, Any]:
     """A row's record as a whole product: its SKU columns become its one SKU (a row read on its own)."""
-    sku = {key.removeprefix("sku_"): record.pop(key) for key in _SKU_FIELDS if key in record}
+    sku = _pop_sku(record)
     if sku:
         record["skus"] = [sku]
-        if any("reference_price" in s for s in record["skus"]):
-            reference_from_skus(record)
+        _settle(record)
     return record
 
 
+def _settle(product: dict[str, Any]) -> None:
+    """A product once all its SKUs are read: a 划线价 its SKUs share becomes the product's discount display."""
+    if any("reference_price" in sku for sku in product["skus"]):
+        reference_from_skus(product)
+
+
 def _settled(spu: RawRecord) -> RawRecord:
-    """An SPU once all its SKU rows are read: a 划线价 its SKUs share becomes the product's discount display."""
-    if any("reference_price" in sku for sku in spu.data["skus"]):
-        reference_from_skus(spu.data)
+    _settle(spu.data)
     return spu
 
 
@@ -636,7 +644,7 @@ class ProfileAdapter:
     def notices(self, name: str) -> Iterator[InputProblem]:
         """The warnings said at the end of the file: each profile found, then the keys they left unused."""
         for profile in self.found.values():
-            yield _profile_notice(name, "file", profile)
+            yield profile_notice(name, "file", profile)
         if self.unused:
             keys = "、".join(self.unused)
             yield InputProblem(name, "file", "$", f"fields ignored (not used by any rule): {keys}", warning=True,
@@ -652,7 +660,7 @@ def _json_profiles(items: Iterator[ReadItem], name: str, categories: Mapping[str
     yield from adapter.notices(name)
 
 
-def _profile_notice(name: str, where: str, profile: Profile) -> InputProblem:
+def profile_notice(name: str, where: str, profile: Profile) -> InputProblem:
     return InputProblem(name, where, "$", f"read as {profile.en} ({profile.source})", warning=True,
                         message_zh=f"按「{profile.zh}」格式读取（依据：{profile.source}）")
 
