@@ -14,7 +14,6 @@ each) shows what the Python-JVM bridge and keyed state cost without any of guard
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import subprocess
 import sys
@@ -52,12 +51,7 @@ def _tree_cpu(root: int, seen: dict[int, float]) -> None:
         stack.extend(children.get(pid, []))
 
 
-def timed(command: list[str]) -> tuple[float, float]:
-    wall, cpu, _ = timed_with_errors(command)
-    return wall, cpu
-
-
-def timed_with_errors(command: list[str]) -> tuple[float, float, str]:
+def timed(command: list[str]) -> tuple[float, float, str]:
     """Wall and CPU seconds of a command and every process it starts."""
     seen: dict[int, float] = {}
     start = time.perf_counter()
@@ -113,15 +107,6 @@ def probe(path: str, with_state: bool) -> None:
     env.execute("bridge probe")
 
 
-def records(lines: list[str]) -> list[str]:
-    out = []
-    for line in lines:
-        body = json.loads(line)
-        body.pop("seq", None)
-        out.append(json.dumps(body, ensure_ascii=False, sort_keys=True))
-    return sorted(out)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--count", type=int, default=200_000)
@@ -133,6 +118,8 @@ def main() -> None:
     if args.probe:
         probe(args.events, args.probe == "state")
         return
+    from guard.stream import flink
+
     python = sys.executable
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
@@ -143,18 +130,17 @@ def main() -> None:
         print(f"{args.count} events ({events.stat().st_size / 1e6:.1f} MB); {os.cpu_count()} cores; "
               f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         replay_out = work / "replay.jsonl"
-        wall, cpu = timed([python, "-m", "guard.cli", "monitor", "replay", str(events), "--db", str(work / "m.db"),
+        wall, cpu, _ = timed([python, "-m", "guard.cli", "monitor", "replay", str(events), "--db", str(work / "m.db"),
                            "--output", str(replay_out), "--no-progress"])
         print(f"replay:                 {wall:7.1f} s wall {cpu:7.1f} s CPU  {args.count / wall:9,.0f} events/s")
-        expected = records(replay_out.read_text("utf-8").splitlines())
-        fixed, fixed_cpu = timed([python, "-m", "guard.stream", str(tiny), "--output", str(work / "tiny")])
+        expected = flink.comparable(replay_out.read_text("utf-8").splitlines())
+        fixed, fixed_cpu, _ = timed([python, "-m", "guard.stream", str(tiny), "--output", str(work / "tiny")])
         print(f"flink, 50 events:       {fixed:7.1f} s wall {fixed_cpu:7.1f} s CPU  (the fixed cost)")
         for parallelism in (int(p) for p in args.parallelism.split(",")):
             out = work / f"flink-{parallelism}"
-            wall, cpu, err = timed_with_errors([python, "-m", "guard.stream", str(events), "--output", str(out),
+            wall, cpu, err = timed([python, "-m", "guard.stream", str(events), "--output", str(out),
                                                 "--parallelism", str(parallelism)])
-            got = records([line for part in sorted((out / "outputs").glob("part*.jsonl"))
-                           for line in part.read_text("utf-8").splitlines()])
+            got = flink.comparable(flink.read_lines(out / "outputs"))
             same = "same findings" if got == expected else f"DIFFERENT findings ({len(got)} against {len(expected)}): {err.strip().splitlines()[-1:]}"
             per_event = args.count / max(wall - fixed, 1e-9)
             print(f"flink, parallelism {parallelism}:  {wall:7.1f} s wall {cpu:7.1f} s CPU  {args.count / wall:9,.0f} "
@@ -162,7 +148,7 @@ def main() -> None:
                   f"{(cpu - fixed_cpu) / args.count * 1e6:.0f} us CPU per event past it; {same}")
         for mode, label in () if args.no_probe else (("pass", "empty operators"),
                                                       ("state", "empty operators + 1 state read/write each")):
-            wall, cpu = timed([python, __file__, "--probe", mode, "--events", str(events)])
+            wall, cpu, _ = timed([python, __file__, "--probe", mode, "--events", str(events)])
             print(f"same topology, {label}: {wall:6.1f} s wall {cpu:6.1f} s CPU; "
                   f"{(cpu - fixed_cpu) / args.count * 1e6:.0f} us CPU per event past the fixed cost")
         print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")

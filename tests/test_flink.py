@@ -82,17 +82,7 @@ def replay_records(events: Path, db: Path, extra: list[str], capsys: pytest.Capt
     code = main(["monitor", "replay", str(events), "--db", str(db), "--format", "jsonl", *extra])
     captured = capsys.readouterr()
     assert code == 2  # the invalid line and the unknown order
-    return normalised(captured.out.splitlines()), captured.err
-
-
-def normalised(lines: list[str]) -> list[str]:
-    """Records without seq (a parallel job has no single order), as sorted canonical JSON."""
-    records = []
-    for line in lines:
-        record = json.loads(line)
-        record.pop("seq", None)
-        records.append(json.dumps(record, ensure_ascii=False, sort_keys=True))
-    return sorted(records)
+    return flink.comparable(captured.out.splitlines()), captured.err
 
 
 def problem_lines(stderr: str) -> list[str]:
@@ -117,7 +107,7 @@ def test_the_job_gives_replays_records_and_problems(events: Path, tmp_path: Path
     expected, replay_err = replay_records(events, tmp_path / "replay.db", [], capsys)
     code = main(["monitor", "flink", str(events), "--output", str(tmp_path / "out"), "--parallelism", "2"])
     flink_err = capsys.readouterr().err
-    got = normalised(flink.read_lines(tmp_path / "out" / "outputs"))
+    got = flink.comparable(flink.read_lines(tmp_path / "out" / "outputs"))
     assert code == 2
     assert got == expected
     assert problem_lines(flink_err) == problem_lines(replay_err)
@@ -139,7 +129,7 @@ def test_with_lateness_and_until_the_job_gives_replays_records(events: Path, tmp
     extra = ["--lateness", "120", "--until", "2026-11-28T00:00:00+08:00"]
     expected, replay_err = replay_records(events, tmp_path / "replay.db", extra, capsys)
     result = flink.run(events, tmp_path / "out", lateness=120, until=flink.parse_time("2026-11-28T00:00:00+08:00"))
-    got = normalised(flink.read_lines(tmp_path / "out" / "outputs"))
+    got = flink.comparable(flink.read_lines(tmp_path / "out" / "outputs"))
     assert got == expected
     assert sorted(f"error: line {line}: {message}" for line, message in result.problems) == problem_lines(replay_err)
     # --until carries the clock past the tail order's deadline

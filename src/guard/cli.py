@@ -34,6 +34,7 @@ from guard.report.text import summary_line
 from guard.rules.loader import RuleSet, load_rules
 from guard.rules.schema import PLATFORMS
 from guard.stream.options import add_arguments as add_flink_arguments
+from guard.stream.options import parse_time
 
 FAIL_LEVELS = ("severe", "general", "minor", "never")
 LINES_BYTES = 2 * PIECE_BYTES  # JSON lines up to this size are checked in one process by default (workers cost more)
@@ -446,10 +447,7 @@ def _run_monitor(args: argparse.Namespace) -> int:
         raise InputFileError(f"{args.db}: cannot open the monitor's database: {exc}") from None
     try:
         if args.monitor_command == "replay":
-            until = None
-            if args.until:
-                moment = datetime.fromisoformat(args.until)
-                until = int((moment if moment.tzinfo else moment.replace(tzinfo=CHINA_TZ)).timestamp())
+            until = parse_time(args.until) if args.until else None
             progress = args.progress if args.progress is not None else sys.stderr.isatty()
             stats = replay(session, args.events, until, progress=progress)
         else:

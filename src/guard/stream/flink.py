@@ -98,7 +98,6 @@ class Settings:
         from guard.engine import make_engine
         from guard.monitor.core import Monitor
         from guard.monitor.run import monitor_rules
-        from guard.rules.loader import load_rules
 
         ruleset = monitor_rules(load_rules(config=self.config))
         return Monitor(ruleset, make_engine(ruleset, "native"), lang=self.lang,
@@ -391,6 +390,17 @@ def read_lines(folder: str | Path) -> list[str]:
     if not root.is_dir():
         return []
     return [line for part in sorted(root.rglob("part*.jsonl")) for line in part.read_text("utf-8").splitlines()]
+
+
+def comparable(lines: Sequence[str]) -> list[str]:
+    """Output lines as replay's and the job's can be compared: without ``seq`` (a parallel job has no
+    single order), as sorted canonical JSON."""
+    records = []
+    for line in lines:
+        record = json.loads(line)
+        record.pop("seq", None)
+        records.append(json.dumps(record, ensure_ascii=False, sort_keys=True))
+    return sorted(records)
 
 
 class JobFailed(GuardError):
