@@ -472,14 +472,17 @@ def check_records(records: DataFrame, *, config: str | Mapping[str, Any] | None 
                       tuple(sorted((categories or {}).items())))
     if "table" not in records.columns:
         records = records.withColumn("table", F.lit(-1))
-    counts = {row.kind: row["count"] for row in records.filter(F.col("kind") != "product").groupBy("kind").count().collect()}
+    # the few records that are not products, kept after the one scan that counts them: collecting them
+    # and joining them read the cache, not the input again
+    non_products = records.filter(F.col("kind") != "product").persist(StorageLevel.MEMORY_AND_DISK)
+    counts = {row.kind: row["count"] for row in non_products.groupBy("kind").count().collect()}
     joined = joined_parts(counts, collect_limit, broadcast_limit)
     if joined:  # its steps are a module of their own, which imports this one
         from guard import spark_join
     joined_kinds = [kind for kind in OTHER_KINDS if ("merchants" if kind == "merchant" else "references") in joined]
     small_kinds = [kind for kind in OTHER_KINDS if kind not in joined_kinds]
     collected = [kind for kind in small_kinds if counts.get(kind)]
-    others = records.filter(F.col("kind").isin(*collected)).orderBy("seq").collect() if collected else []
+    others = non_products.filter(F.col("kind").isin(*collected)).orderBy("seq").collect() if collected else []
     catalog = Catalog()
     other_problems = _parse_collected(others, catalog)
     rejected_others = catalog.rejected
@@ -498,7 +501,7 @@ def check_records(records: DataFrame, *, config: str | Mapping[str, Any] | None 
     known_merchants: DataFrame | None = None
     survivors: DataFrame | None = None
     if joined:
-        in_spark = spark_join.others_in_spark(records, joined_kinds)
+        in_spark = spark_join.others_in_spark(non_products, joined_kinds)
         survivors = in_spark.survivors
         other_problems = sorted([*other_problems, *in_spark.problems], key=lambda pair: pair[0])
         rejected_others += in_spark.rejected

@@ -105,10 +105,12 @@ class Others:
 def others_in_spark(records: DataFrame, kinds: Sequence[str]) -> Others:
     """Validate the records of ``kinds`` on the executors; their problems and repeats come back to the driver."""
     parsed = records.filter(F.col("kind").isin(*kinds)).select("seq", "file", "location", "kind", "record") \
-        .mapInArrow(_parse_others, _PARSED).persist(StorageLevel.MEMORY_AND_DISK)
+        .mapInArrow(_parse_others, _PARSED)
     in_file = Window.partitionBy("file", "kind", "id").orderBy("seq")  # as one process: ids are unique per file
+    # kept after the window's shuffle: the problems, the merchants and the references all read it
     ranked = parsed.withColumn("rank", F.row_number().over(in_file)) \
-        .withColumn("first_at", F.first(F.concat_ws(" ", "file", "location")).over(in_file))
+        .withColumn("first_at", F.first(F.concat_ws(" ", "file", "location")).over(in_file)) \
+        .persist(StorageLevel.MEMORY_AND_DISK)
     problems: list[tuple[int, InputProblem]] = []
     bad = ranked.filter(F.col("problems").isNotNull() | (F.col("rank") > 1)) \
         .select("seq", "file", "location", "kind", "id", "problems", "first_at").collect()
@@ -119,7 +121,6 @@ def others_in_spark(records: DataFrame, kinds: Sequence[str]) -> Others:
             problems.append((row.seq, InputProblem(row.file, row.location, "$.id",
                                                    f"duplicate {row.kind} id {row.id!r} (first at {row.first_at})",
                                                    row.id)))
-    problems.sort(key=lambda pair: pair[0])
     survivors = ranked.filter(F.col("id").isNotNull() & (F.col("rank") == 1)).drop("rank", "first_at")
     return Others(survivors, problems, len(bad))
 
