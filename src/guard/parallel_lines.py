@@ -38,10 +38,10 @@ from guard.check import Checking
 from guard.engine import Engine, make_engine
 from guard.errors import InputProblem
 from guard.findings import Finding, Report, Summary
-from guard.io.catalog import NO_RECORDS, Catalog, FirstSeen, Intake
+from guard.io.catalog import Catalog, FirstSeen, Intake
 from guard.io.readers import ProfileAdapter, RawRecord, read_jsonl
 from guard.io.stream import OTHER_KINDS
-from guard.parallel import _FINDING_FIELDS, PIECE_BYTES, ProductRef, check_references
+from guard.parallel import PIECE_BYTES, ProductRef, check_references, duplicate_problem, finding_tuple, no_records
 from guard.perf import gc_paused
 from guard.report.json import finding_line
 from guard.rules.loader import RuleSet
@@ -200,7 +200,7 @@ def _check_piece(index: int) -> _PieceResult:
             result.blob = b"".join(out)
         else:
             for finding in checking:
-                result.findings.setdefault(finding.product or "", []).append(_as_tuple(finding))
+                result.findings.setdefault(finding.product or "", []).append(finding_tuple(finding))
     for problem, _ in checking.late:
         result.late.setdefault(problem.record or "", []).append(problem)
     result.read, result.rejected = catalog.read, catalog.rejected
@@ -208,8 +208,6 @@ def _check_piece(index: int) -> _PieceResult:
     return result
 
 
-def _as_tuple(finding: Finding) -> tuple[Any, ...]:
-    return tuple(getattr(finding, name) for name in _FINDING_FIELDS)
 
 
 def _read(fd: int, start: int, end: int) -> bytes:
@@ -396,8 +394,7 @@ def _check(files: list[_File], given: list[str], *, jobs: int, ruleset: RuleSet,
             first = seen.get(product_id)
             if first is not None:
                 where = f"{names[first[0]]} line {first[1]}"
-                problems.append((piece.file, line, len(problems), InputProblem(
-                    name, f"line {line}", "$.id", f"duplicate product id {product_id!r} (first at {where})", product_id)))
+                problems.append((piece.file, line, len(problems), duplicate_problem(name, f"line {line}", product_id, where)))
                 rejected += 1
                 if not again:
                     dropped.add(product_id)
@@ -438,9 +435,8 @@ def _check(files: list[_File], given: list[str], *, jobs: int, ruleset: RuleSet,
     warnings: list[InputProblem] = []
     for index, (file, adapter) in enumerate(zip(files, adapters)):
         warnings.extend(adapter.notices(file.name))
-        if read[index] + sum(1 for _ in file.others) == 0:
-            problems.append((index, 1 << 62, 0, InputProblem(given[index], "file", "$", NO_RECORDS[0],
-                                                                 message_zh=NO_RECORDS[1])))
+        if read[index] + len(file.others) == 0:
+            problems.append((index, 1 << 62, 0, no_records(given[index])))
     problems.sort(key=lambda entry: entry[:3])
     counts = dict(others.by_kind)
     if products_by_kind:
