@@ -28,7 +28,8 @@ sys.path.insert(0, str(ROOT / "tests" / "corpus" / "labelled"))
 from sentences import Sentence, by_key, package_root  # noqa: E402
 
 LABELLED = ROOT / "tests" / "corpus" / "labelled"
-BATCHES = {"batch 1": LABELLED / "labels.jsonl", "batch 2": LABELLED / "labels_batch2.jsonl"}
+BATCHES = {"batch 1": LABELLED / "labels.jsonl", "batch 2": LABELLED / "labels_batch2.jsonl",
+           "batch 3": LABELLED / "labels_batch3.jsonl"}
 
 
 @dataclass(frozen=True)
