@@ -17,7 +17,7 @@ import guard.parallel_lines
 from guard.check import check_files
 from guard.cli import main
 from guard.io.profiles import ColumnMap
-from guard.parallel import check_files_parallel
+from guard.parallel import PIECE_BYTES, check_files_parallel
 from guard.parallel_lines import check_lines_parallel
 from guard.report.json import render_json
 from guard.rules.loader import default_rules
@@ -139,6 +139,28 @@ def test_a_file_that_is_not_utf8_is_left_to_the_other_parallel_check(tmp_path: P
                                 lang="en", piece_bytes=PIECE) is None
     report = check_files_parallel([path], jobs=2, piece_bytes=PIECE, chunk_size=20, now=NOW, lang="en")
     assert render_json(report, "en") == _serial([path])
+
+
+def test_cli_cuts_files_that_are_not_utf8_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    replicate = replicate_module()
+    doc = replicate.replicate(1600)
+    path = tmp_path / "gbk.jsonl"
+    rows = [_line({"kind": "product", **p}) for p in doc["products"]] + [_line({"kind": "merchant", **doc["merchants"][0]})]
+    path.write_bytes("".join(rows).encode("gb18030"))
+    assert path.stat().st_size > PIECE_BYTES  # what the chunked check would cut again
+    calls: list[int] = []
+
+    def noting(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        return check_lines_parallel(*args, **kwargs)
+
+    monkeypatch.setattr(guard.cli, "LINES_BYTES", 0)
+    monkeypatch.setattr(guard.cli, "check_lines_parallel", noting)
+    monkeypatch.setattr(guard.parallel_lines, "check_lines_parallel", noting)
+    one, two = tmp_path / "one.jsonl", tmp_path / "two.jsonl"
+    assert _cli([path], one, "--jobs", "1") == _cli([path], two, "--jobs", "2")
+    assert calls == [1]  # the CLI's own try; the chunked check is not sent to cut the files again
+    assert two.read_bytes() == one.read_bytes() and one.read_bytes()
 
 
 def _cli(files: list[Path], out: Path, *options: str) -> int:

@@ -308,7 +308,8 @@ def _run_check(args: argparse.Namespace) -> int:
     if jobs > 1:  # N worker processes; a catalog of up to one chunk of products stays in this one
         with gc_paused():
             report = check_files_parallel(args.catalogs, columns=columns, jobs=jobs, ruleset=ruleset, engine=args.engine,
-                                          now=now, lang=args.lang, platform=args.platform, progress=args.progress)
+                                          now=now, lang=args.lang, platform=args.platform, progress=args.progress,
+                                          split_lines=not lines)  # the files were not UTF-8: cutting them again is waste
             _KEEP_UNTIL_EXIT.append(report)
         _write_output(args.output, [_render_report(args, report)])
         return _finish_check(args, report, ruleset)

@@ -269,6 +269,7 @@ def check_files_parallel(
     now: datetime | None = None,
     lang: str = "zh",
     progress: bool | None = False,
+    split_lines: bool = True,
 ) -> Report:
     """Read catalog files (one catalog together) and check them on ``jobs`` processes.
 
@@ -279,7 +280,8 @@ def check_files_parallel(
 
     When every file is JSON lines (UTF-8) and they hold more than ``piece_bytes``, the workers
     read the files themselves, in pieces of about ``piece_bytes`` (``guard.parallel_lines``);
-    otherwise this process reads the records and hands them out in chunks of ``chunk_size``.
+    otherwise (or with ``split_lines=False``: a caller that tried that already) this process reads the
+    records and hands them out in chunks of ``chunk_size``.
     """
     paths = list(paths)
     ruleset = ruleset if ruleset is not None else default_rules()
@@ -291,7 +293,7 @@ def check_files_parallel(
         raise ValueError(f"chunk_size must be at least 1, got {chunk_size}")
     if piece_bytes < 1:
         raise ValueError(f"piece_bytes must be at least 1, got {piece_bytes}")
-    if jobs > 1 and "fork" in multiprocessing.get_all_start_methods():
+    if split_lines and jobs > 1 and "fork" in multiprocessing.get_all_start_methods():
         from guard.parallel_lines import check_lines_parallel, splittable
 
         if splittable(paths) and sum(os.path.getsize(p) for p in paths) > piece_bytes:
