@@ -312,13 +312,50 @@ def test_a_shop_export_is_read_as_guard_check_reads_it(spark: Any, tmp_path: Pat
         result = guard.spark.check(spark, [str(source), str(merchants)], columns=columns, now=NOW, lang="en")
         found = [json.loads(line) for line in result.findings.toJSON().collect()]
         assert sorted(without_file(f, offset) for f in found) == reference, source.suffix
-        assert [p.warning for p in result.problems] == [True]
-        assert result.problems[0].message == "columns ignored (not used by any rule): 仓库备注"
+        assert result.problems == [] and [p.message for p in result.warnings] == [
+            "columns ignored (not used by any rule): 仓库备注"]
         assert result.rejected == 0
     ids_only = tmp_path / "ids.yaml"  # without the category map, the row with a platform category path is refused
     ids_only.write_text("columns:\n  货品编号: id\n", encoding="utf-8")
     result = guard.spark.check(spark, [str(export), str(merchants)], columns=load_column_map(ids_only), now=NOW)
-    assert result.rejected == 1 and [p.location for p in result.problems if not p.warning] == ["row 2"]
+    assert result.rejected == 1 and [p.location for p in result.problems] == ["row 2"]
+
+
+def test_the_sku_rows_of_an_spu_are_gathered_as_guard_check_gathers_them(spark: Any, tmp_path: Path) -> None:
+    _, _, merchants = _export_files(tmp_path)
+    export = tmp_path / "skus.csv"
+    export.write_text("商品ID,商品名称,类目,规格,SKU价格(元),SKU库存\n"
+                      "S1,最好的纯棉T恤,apparel,白色 M,59,100\n"
+                      "S1,最好的纯棉T恤,apparel,白色 L,59,80\n"
+                      "S1,最好的纯棉T恤,apparel,黑色 M,69,0\n"
+                      "S2,羊毛围巾,apparel,均码,89,5\n"
+                      "S3,真丝睡衣,apparel,,,\n"  # no SKU (and so no price): the S3 row after it is a product apart
+                      "S3,真丝睡衣,apparel,M,299,3\n"
+                      "S2,羊毛围巾,apparel,大码,89,5\n"  # S2 again, after another product: a repeat
+                      "S4,亚麻衬衫,apparel,S,129,0\n"
+                      "S4,亚麻衬衫,apparel,M,129,10\n", encoding="utf-8")
+    expected = check_files([export, merchants], now=NOW, lang="en")
+    assert [(p.location, p.path) for p in expected.problems] == [("row 6", "$.price"), ("row 8", "$.id")]
+    assert expected.summary.by_kind["product"] == 6 and any(f.product == "S1" for f in expected.findings)
+    result = guard.spark.check(spark, [str(export), str(merchants)], now=NOW, lang="en")
+    found = [json.loads(line) for line in result.findings.toJSON().collect()]
+    assert sorted(map(_key, found)) == sorted(_key(json.loads(line)) for line in render_jsonl(expected).splitlines())
+    assert _problems(result.problems) == _problems(expected.problems)
+    assert (result.read, result.rejected) == (expected.summary.read, expected.summary.rejected)
+
+
+def test_a_gathered_spu_meets_its_price_history(spark: Any, tmp_path: Path) -> None:
+    _, _, merchants = _export_files(tmp_path)
+    export = tmp_path / "discounts.csv"
+    export.write_text("商品ID,商品名称,类目,售价,原价,规格,SKU价格(元),SKU库存\n"
+                      "H1,羊毛围巾,apparel,99,199,白色,99,10\n"
+                      "H1,羊毛围巾,apparel,99,199,黑色,99,5\n", encoding="utf-8")
+    history = spark.createDataFrame([("H1", "2026-11-20T10:00:00+08:00", "110.00"),
+                                     ("H1", "2026-11-24T10:00:00+08:00", "120.00")], "product string, at string, price string")
+    result = guard.spark.check(spark, [str(export), str(merchants)], now=NOW, lang="en", history=history)
+    assert result.read == 2 and result.problems == []  # the SPU and the merchant
+    messages = [json.loads(line)["message"] for line in result.findings.toJSON().collect()]
+    assert any("110.00" in m and "lowest transaction price of the 7 days before" in m for m in messages), messages
 
 
 def test_cli_spark_reads_columns_and_says_what_it_ignored(spark: Any, tmp_path: Path,

@@ -247,15 +247,14 @@ def _run_check_spark(args: argparse.Namespace, now: datetime) -> int:
                          ignore=_split(args.ignore), engine=args.engine, platform=args.platform, now=now, lang=args.lang,
                          **limits)
     spark.write(result, args.output, args.format)
-    problems = [problem for problem in result.problems if not problem.warning]
-    for problem in result.problems:
+    for problem in (*result.warnings, *result.problems):
         label = ("提示" if args.lang == "zh" else "warning") if problem.warning else ("错误" if args.lang == "zh" else "error")
         print(f"{label}: {problem.render(args.lang)}", file=sys.stderr)
     by_tier = spark.read_back(session, args.output, args.format)
     joined = f" (joined in Spark: {', '.join(result.joined)})" if result.joined else ""
     print(f"guard: {result.read} records read, {result.rejected} rejected, {sum(by_tier.values())} findings in "
           f"{args.output}{joined}", file=sys.stderr)
-    if problems:
+    if result.problems:
         return 2
     if args.fail_on == "never":
         return 0

@@ -35,10 +35,12 @@ A warehouse export is read as it is. A CSV or Parquet table's column names go th
 header reading as ``guard check``'s (Chinese names and aliases, units in brackets, a back end's
 profile such as 微信小店's fields in fen, ``--columns``), and each row through the same cell
 reading (lists, qualifications, 原价 beside 售价, platform categories). JSON-lines records in a
-back end's own shape are adapted as in one process. What Spark reads row by row cannot do:
-a CSV must be UTF-8 (or name its encoding to Spark) with its header on the first line, and each
-row is a whole product: SKU columns give that row's one SKU (SKU rows of one SPU are not
-gathered; give the SKUs as a JSON list in a ``skus`` column instead).
+back end's own shape are adapted as in one process. Consecutive rows of a table with SKU columns
+and the same product id are one SPU, as one process reads them (``_gather_skus``). What Spark
+reads row by row cannot do: a CSV must be UTF-8 (or name its encoding to Spark) with its header on
+the first line, and a SKU row must repeat its SPU's id (one process also takes a SKU row whose id
+is blank as the row above's; Spark reads rows apart, so there it is a product with no id), or the
+SKUs come as a JSON list in a ``skus`` column.
 """
 
 from __future__ import annotations
@@ -48,7 +50,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -59,8 +61,9 @@ from guard.facts import REFERENCE_WINDOW
 from guard.findings import Finding
 from guard.io.catalog import Catalog, parse_records
 from guard.io.profiles import detect
-from guard.io.readers import (Columns, ProfileAdapter, RawRecord, ReadItem, header_columns, ignored_notice,
-                              profile_notice, read_jsonl, row_record, single_row_product)
+from guard.io.readers import (SKU_FIELDS, Columns, ProfileAdapter, RawRecord, ReadItem, gathered_product,
+                              header_columns, ignored_notice, profile_notice, read_jsonl, row_record,
+                              single_row_product)
 from guard.model import CHINA_TZ, Merchant
 from guard.parallel import ProductRef, check_product_records, check_references
 from guard.report.json import finding_line
@@ -68,7 +71,7 @@ from guard.report.json import finding_line
 try:
     import pyarrow as pa
     from pyspark import StorageLevel
-    from pyspark.sql import DataFrame, SparkSession, Window
+    from pyspark.sql import Column, DataFrame, SparkSession, Window
     from pyspark.sql import functions as F
     from pyspark.sql import types as T
 except ImportError as exc:  # pragma: no cover - the extra is not installed
@@ -116,13 +119,15 @@ class Options:
 
 @dataclass
 class SparkResult:
-    """Findings as a DataFrame (the fields of ``--format jsonl``) and the input problems, in input order."""
+    """Findings as a DataFrame (the fields of ``--format jsonl``), the input problems in input order, and the
+    warnings about the input (a back end's profile recognised, columns ignored), as a report keeps them apart."""
 
     findings: DataFrame
     problems: list[InputProblem]
     read: int
     rejected: int
     joined: tuple[str, ...] = ()  # what was joined in Spark rather than collected: "merchants", "references"
+    warnings: list[InputProblem] = field(default_factory=list)
 
 
 _LOADED: dict[Options, tuple[Any, Any]] = {}
@@ -152,13 +157,56 @@ def _item(file: str, location: str, record: str, categories: Mapping[str, str] |
 def _row_item(table: Columns, file: str, location: str, record: str,
               categories: Mapping[str, str] | None) -> RawRecord | None:
     """One CSV or Parquet row (its cells as a JSON object keyed by column position) as ``guard check``
-    reads a table's row; None for a row with nothing in it, which one process skips too."""
+    reads a table's row, or an SPU's SKU rows (a JSON list of them, from ``_gather_skus``) as one product;
+    None for a row with nothing in it, which one process skips too."""
     cells = json.loads(record)
-    row = [cells.get(f"c{index}") for index in range(len(table.fields))]
-    data = row_record(table, row, categories)
-    if not data:
+    rows = [row_record(table, [each.get(f"c{index}") for index in range(len(table.fields))], categories)
+            for each in (cells if isinstance(cells, list) else [cells])]
+    if not rows[0]:
         return None
-    return RawRecord("product", single_row_product(data), file, location, table.labels)
+    data = gathered_product(rows) if len(rows) > 1 else single_row_product(rows[0])
+    return RawRecord("product", data, file, location, table.labels)
+
+
+def _cell(index: int) -> Column:
+    """A table row's cell (its record holds cells keyed by column position), null when blank."""
+    cell = F.get_json_object("record", f"$.c{index}")
+    return F.when(F.trim(cell) != "", cell)
+
+
+def _gather_skus(products: DataFrame, tables: Sequence[Columns]) -> DataFrame:
+    """Each run of consecutive rows of one table that have SKU columns and the same product id, as one
+    record (a JSON list of the rows' cells, at its first row): an SPU and its SKUs, as a table is read
+    in one process. Runs are found without ordering the whole table: within one table and id, rows
+    in input order whose position minus their rank is the same are consecutive (a row of another
+    id, or of this id without SKU columns, between two of them changes it)."""
+    spu_id: Column | None = None
+    has_sku: Column | None = None
+    for index, table in enumerate(tables):
+        ids = [i for i in table.order if table.fields[i] == "id"]
+        skus = [i for i, name in enumerate(table.fields) if name in SKU_FIELDS]
+        if not ids or not skus:
+            continue
+        this_table = F.col("table") == index
+        the_id = F.coalesce(*[_cell(i) for i in ids]) if len(ids) > 1 else _cell(ids[0])
+        the_sku = F.lit(False)
+        for i in skus:
+            the_sku = the_sku | _cell(i).isNotNull()
+        spu_id = F.when(this_table, the_id) if spu_id is None else spu_id.when(this_table, the_id)
+        has_sku = F.when(this_table, the_sku) if has_sku is None else has_sku.when(this_table, the_sku)
+    if spu_id is None or has_sku is None:
+        return products
+    columns = products.columns
+    marked = products.withColumn("spu_id", spu_id).withColumn("has_sku", F.coalesce(has_sku, F.lit(False)))
+    sku_row = F.col("spu_id").isNotNull() & F.col("has_sku")
+    by_id = Window.partitionBy("table", "spu_id").orderBy("seq")
+    rows = F.sort_array(F.collect_list(F.struct(*columns)))  # the struct's first field is seq: input order
+    runs = marked.filter(sku_row).withColumn("run", F.col("seq") - F.row_number().over(by_id)) \
+        .groupBy("table", "spu_id", "run").agg(rows.alias("rows"))
+    record = F.when(F.size("rows") == 1, F.col("rows")[0]["record"]) \
+        .otherwise(F.concat(F.lit("["), F.concat_ws(",", F.transform("rows", lambda row: row["record"])), F.lit("]")))
+    gathered = runs.select(*[(record if name == "record" else F.col("rows")[0][name]).alias(name) for name in columns])
+    return marked.filter(~sku_row).select(*columns).unionByName(gathered)
 
 
 def _with_history(item: ReadItem, history: str | list[dict[str, Any]] | None) -> ReadItem:
@@ -487,13 +535,16 @@ def check_records(records: DataFrame, *, config: str | Mapping[str, Any] | None 
     other_problems = _parse_collected(others, catalog)
     rejected_others = catalog.rejected
     spark = records.sparkSession
-    products = records.filter(F.col("kind") == "product").select("seq", "file", "location", "table", "record")
+    products = _gather_skus(records.filter(F.col("kind") == "product").select("seq", "file", "location", "table",
+                                                                             "record"), tables)
     if history is not None:
         digest = history_digest(history, options.now)  # type: ignore[arg-type]
         key = F.get_json_object("record", "$.id")
-        for index, table in enumerate(tables):  # a table's id is in the column its header names
+        for index, table in enumerate(tables):  # a table's id is in the column its header names (an SPU's: its first row's)
             if "id" in table.fields:
-                key = F.when(F.col("table") == index, F.get_json_object("record", f"$.c{table.fields.index('id')}")) \
+                column = table.fields.index("id")
+                key = F.when(F.col("table") == index, F.coalesce(F.get_json_object("record", f"$.c{column}"),
+                                                                 F.get_json_object("record", f"$[0].c{column}"))) \
                     .otherwise(key)
         products = products.withColumn("key", key) \
             .join(digest, F.col("key") == digest.product, "left").select("seq", "file", "location", "table", "record",
@@ -551,7 +602,8 @@ def check_records(records: DataFrame, *, config: str | Mapping[str, Any] | None 
         lines.select("seq", "index", F.from_json("finding", FINDING_SCHEMA).alias("finding")).select("seq", "index",
                                                                                                      "finding.*"))
     problems.extend(late)
-    return SparkResult(findings.drop("seq", "index"), problems, read, rejected + len(late), joined)
+    return SparkResult(findings.drop("seq", "index"), [p for p in problems if not p.warning], read,
+                       rejected + len(late), joined, [p for p in problems if p.warning])
 
 
 def _driver_references(kept: DataFrame, catalog: Catalog, referenced: frozenset[str], history: DataFrame | None,
@@ -574,15 +626,20 @@ def _driver_references(kept: DataFrame, catalog: Catalog, referenced: frozenset[
     return found, late
 
 
+def ranked(frame: DataFrame, *keys: str) -> DataFrame:
+    """``frame`` with each record's ``rank`` among the records of its ``keys`` in input order (1: the first)
+    and where the first of them is (``first_at``: file and location), as a repeated id is told."""
+    window = Window.partitionBy(*keys).orderBy("seq")
+    return frame.withColumn("rank", F.row_number().over(window)) \
+        .withColumn("first_at", F.first(F.concat_ws(" ", "file", "location")).over(window))
+
+
 def _duplicates(outcome: DataFrame) -> dict[int, InputProblem]:
     """Valid records whose id an earlier valid record has (found with a window over the id, on the ids alone)."""
-    by_id = Window.partitionBy("id").orderBy("seq")
-    ranked = outcome.filter(F.col("id").isNotNull()).select("seq", "id", "file", "location") \
-        .withColumn("rank", F.row_number().over(by_id)) \
-        .withColumn("first_at", F.first(F.concat_ws(" ", "file", "location")).over(by_id))
+    repeats = ranked(outcome.filter(F.col("id").isNotNull()).select("seq", "id", "file", "location"), "id")
     return {row.seq: InputProblem(row.file, row.location, "$.id", f"duplicate product id {row.id!r} (first at {row.first_at})",
                                   row.id)
-            for row in ranked.filter(F.col("rank") > 1).collect()}
+            for row in repeats.filter(F.col("rank") > 1).collect()}
 
 
 def _problems(outcome: DataFrame, duplicates: dict[int, InputProblem],

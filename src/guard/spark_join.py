@@ -32,7 +32,7 @@ from guard.io.readers import Columns, RawRecord, ReadItem
 from guard.model import CHINA_TZ
 from guard.parallel import ProductRef, check_references
 from guard.report.json import finding_line
-from guard.spark import Options, _item, _other_item, _problems_json, _product_item, _rules, _with_history
+from guard.spark import Options, _item, _other_item, _problems_json, _product_item, _rules, _with_history, ranked
 
 KEYS = [T.StructField("key", T.StringType()), T.StructField("merchant_key", T.StringType())]
 _PARSED = T.StructType([
@@ -106,13 +106,11 @@ def others_in_spark(records: DataFrame, kinds: Sequence[str]) -> Others:
     """Validate the records of ``kinds`` on the executors; their problems and repeats come back to the driver."""
     parsed = records.filter(F.col("kind").isin(*kinds)).select("seq", "file", "location", "kind", "record") \
         .mapInArrow(_parse_others, _PARSED)
-    in_file = Window.partitionBy("file", "kind", "id").orderBy("seq")  # as one process: ids are unique per file
-    # kept after the window's shuffle: the problems, the merchants and the references all read it
-    ranked = parsed.withColumn("rank", F.row_number().over(in_file)) \
-        .withColumn("first_at", F.first(F.concat_ws(" ", "file", "location")).over(in_file)) \
-        .persist(StorageLevel.MEMORY_AND_DISK)
+    # as one process: ids are unique per file; kept after the window's shuffle: the problems, the merchants
+    # and the references all read it
+    repeats = ranked(parsed, "file", "kind", "id").persist(StorageLevel.MEMORY_AND_DISK)
     problems: list[tuple[int, InputProblem]] = []
-    bad = ranked.filter(F.col("problems").isNotNull() | (F.col("rank") > 1)) \
+    bad = repeats.filter(F.col("problems").isNotNull() | (F.col("rank") > 1)) \
         .select("seq", "file", "location", "kind", "id", "problems", "first_at").collect()
     for row in bad:
         if row.problems:  # invalid: no id, so never a repeat
@@ -121,7 +119,7 @@ def others_in_spark(records: DataFrame, kinds: Sequence[str]) -> Others:
             problems.append((row.seq, InputProblem(row.file, row.location, "$.id",
                                                    f"duplicate {row.kind} id {row.id!r} (first at {row.first_at})",
                                                    row.id)))
-    survivors = ranked.filter(F.col("id").isNotNull() & (F.col("rank") == 1)).drop("rank", "first_at")
+    survivors = repeats.filter(F.col("id").isNotNull() & (F.col("rank") == 1)).drop("rank", "first_at")
     return Others(survivors, problems, len(bad))
 
 

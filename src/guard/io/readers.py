@@ -266,7 +266,7 @@ def _canonical_header(label: str, headers: dict[str, str]) -> str | None:
 _MONEY_FIELDS = frozenset({"price", "price2", "reference_price", "discount", "threshold", "top_prize", "room_price"})
 _ID_FIELDS = frozenset({"id", "merchant", "product"})
 HEADER_SEARCH_ROWS = 10  # a title or notes row may stand above the header row
-_SKU_FIELDS = ("sku_id", "sku_spec", "sku_price", "sku_stock", "sku_reference_price")
+SKU_FIELDS = ("sku_id", "sku_spec", "sku_price", "sku_stock", "sku_reference_price")
 
 
 def _spreadsheet_number(key: str, value: Any, rounded: list[str]) -> Any:
@@ -485,7 +485,7 @@ def row_record(table: Columns, row: Sequence[Any], categories: Mapping[str, str]
 
 def _pop_sku(record: dict[str, Any]) -> dict[str, Any]:
     """The row's SKU columns, taken out of its record, as one SKU (empty when the row has none)."""
-    return {key.removeprefix("sku_"): record.pop(key) for key in _SKU_FIELDS if key in record}
+    return {key.removeprefix("sku_"): record.pop(key) for key in SKU_FIELDS if key in record}
 
 
 def single_row_product(record: dict[str, Any]) -> dict[str, Any]:
@@ -495,6 +495,15 @@ def single_row_product(record: dict[str, Any]) -> dict[str, Any]:
         record["skus"] = [sku]
         _settle(record)
     return record
+
+
+def gathered_product(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """An SPU's consecutive SKU rows (each a ``row_record``, in order) as one product, as a table is read:
+    the first row's record, with every row's SKU."""
+    product = rows[0]
+    product["skus"] = [_pop_sku(row) for row in rows]
+    _settle(product)
+    return product
 
 
 def _settle(product: dict[str, Any]) -> None:
