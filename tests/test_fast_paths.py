@@ -129,7 +129,7 @@ def test_a_penalty_is_made_once_per_rule_tier_and_platform(lang: str) -> None:
     assert all(made[("severe", p)] != made[("minor", p)] for p in ("wechat", "douyin"))
 
 
-def test_a_merchants_facts_are_found_by_identity_and_never_another_merchants() -> None:
+def test_a_merchants_facts_are_kept_by_identity_never_hashed_and_bounded() -> None:
     import guard.facts
     from guard.facts import merchant_facts, product_facts
     from guard.model import Merchant, Product
@@ -137,8 +137,6 @@ def test_a_merchants_facts_are_found_by_identity_and_never_another_merchants() -
     product = Product.model_validate({"id": "A", "category": "apparel", "name": "围巾", "price": "1.00"})
     own = Merchant(id="a", mode="self_operated", enterprise_verified=True, mini_program_categories=("apparel",))
     other = Merchant(id="b", mode="service_provider", authorized_categories=("food",))
-    first = product_facts(product, own, NOW.date(), NOW)
-    merchant_facts.cache_clear()
 
     class Unhashed(Exception):
         pass
@@ -148,16 +146,20 @@ def test_a_merchants_facts_are_found_by_identity_and_never_another_merchants() -
 
     original = Merchant.__hash__
     Merchant.__hash__ = refuse  # type: ignore[method-assign]
-    try:
-        assert product_facts(product, own, NOW.date(), NOW) == first  # found without hashing the model
-        with pytest.raises(Unhashed):
-            product_facts(product, other, NOW.date(), NOW)
+    try:  # a model's hash reads every field: it is never taken
+        first = product_facts(product, own, NOW.date(), NOW)
+        assert guard.facts._FACTS_OF[id(own)] == (own, merchant_facts(own))
+        assert product_facts(product, own, NOW.date(), NOW) == first
+        second = product_facts(product, other, NOW.date(), NOW)
     finally:
         Merchant.__hash__ = original  # type: ignore[method-assign]
-    second = product_facts(product, other, NOW.date(), NOW)
     assert second["merchant_mode"] == "service_provider" and first["merchant_mode"] == "self_operated"
     assert second == {**first, **merchant_facts(other), "category_in_mini_program": False, "category_authorized": False}
     assert guard.facts._FACTS_OF[id(other)][0] is other
+    many = [Merchant(id=f"m{n}", mode="self_operated", mini_program_categories=("apparel",)) for n in range(600)]
+    for merchant in many:  # a server meets ever new merchants: what is kept stays bounded
+        product_facts(product, merchant, NOW.date(), NOW)
+    assert len(guard.facts._FACTS_OF) <= guard.facts._FACTS_MAX
 
 
 def test_a_template_without_placeholders_is_rendered_once() -> None:

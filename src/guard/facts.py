@@ -331,9 +331,8 @@ def _put(facts: dict[str, FactValue], name: str, value: FactValue | None) -> Non
         facts[name] = value
 
 
-@cache
 def merchant_facts(merchant: Merchant) -> dict[str, FactValue]:
-    """The facts every product of one merchant shares (computed once per merchant)."""
+    """The facts every product of one merchant shares (``product_facts`` keeps them per merchant model)."""
     shown = merchant.authorized_categories if merchant.mode == "service_provider" else merchant.mini_program_categories
     return {
         "merchant_mode": merchant.mode,
@@ -347,16 +346,18 @@ def merchant_facts(merchant: Merchant) -> dict[str, FactValue]:
     }
 
 
-_FACTS_OF: dict[int, tuple[Merchant, dict[str, FactValue]]] = {}  # by identity: a model's hash reads every field
+# by identity (a model's hash reads every field), and bounded: a server meets ever new merchants
+_FACTS_OF: dict[int, tuple[Merchant, dict[str, FactValue]]] = {}
+_FACTS_MAX = 256
 
 
 def _merchant_facts(merchant: Merchant) -> dict[str, FactValue]:
-    """``merchant_facts``, looked up by the model's identity first (every product of a catalog shares one)."""
+    """``merchant_facts``, computed once per merchant model (every product of a catalog shares one)."""
     known = _FACTS_OF.get(id(merchant))
     if known is not None and known[0] is merchant:
         return known[1]
     facts = merchant_facts(merchant)
-    if len(_FACTS_OF) >= 256:
+    if len(_FACTS_OF) >= _FACTS_MAX:
         _FACTS_OF.clear()
     _FACTS_OF[id(merchant)] = (merchant, facts)
     return facts
