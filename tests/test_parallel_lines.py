@@ -129,6 +129,33 @@ def test_the_workers_read_the_products_and_a_helper_only_the_other_kinds(
     assert len(workers) == 2 and sum(kinds.count("product") for kinds in workers) > 280
 
 
+@pytest.mark.parametrize("module", ["guard.parallel_lines", "guard.parallel"])
+def test_the_workers_inherit_the_matcher_and_its_tagger_loaded(lines_files: list[Path], tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch, module: str) -> None:
+    import importlib
+
+    from guard.text.matcher import bundled_matcher
+
+    target = importlib.import_module(module)
+    seen = tmp_path / "seen"
+    original = target._start_worker
+
+    def noting() -> None:  # runs in each worker as it starts: what did it inherit?
+        loaded = bundled_matcher.cache_info().currsize == 1 and bundled_matcher().segmenter._tagger is not None
+        with seen.open("a", encoding="utf-8") as sink:
+            sink.write(f"{loaded}\n")
+        original()
+
+    monkeypatch.setattr(target, "_start_worker", noting)
+    bundled_matcher.cache_clear()  # as in a fresh process: nothing loaded yet
+    if module == "guard.parallel_lines":
+        assert check_lines_parallel(lines_files, jobs=2, ruleset=default_rules(), engine=None, platform=None, now=NOW,
+                                    lang="en", piece_bytes=PIECE) is not None
+    else:
+        check_files_parallel(lines_files, jobs=2, chunk_size=50, now=NOW, lang="en", split_lines=False)
+    assert seen.read_text(encoding="utf-8").split() == ["True", "True"]
+
+
 def test_a_file_that_is_not_utf8_is_left_to_the_other_parallel_check(tmp_path: Path) -> None:
     replicate = replicate_module()
     doc = replicate.replicate(60)

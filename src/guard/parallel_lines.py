@@ -41,12 +41,11 @@ from guard.findings import Finding, Report, Summary
 from guard.io.catalog import Catalog, FirstSeen, Intake
 from guard.io.readers import ProfileAdapter, RawRecord, read_jsonl
 from guard.io.stream import OTHER_KINDS
-from guard.parallel import PIECE_BYTES, ProductRef, check_references, duplicate_problem, finding_tuple, no_records
+from guard.parallel import (PIECE_BYTES, ProductRef, check_references, duplicate_problem, finding_tuple, no_records,
+                            preload)
 from guard.perf import gc_paused
 from guard.report.json import finding_line
 from guard.rules.loader import RuleSet
-from guard.text.matcher import bundled_matcher
-from guard.text.segment import warm
 
 SUFFIXES = (".jsonl", ".ndjson")
 # a line that names another kind than a product (``guard.io.readers.may_be_kind``, on bytes: the quote after the
@@ -327,9 +326,7 @@ def check_lines_parallel(
     # The files are cut in a helper process while this one loads what the workers will inherit.
     with multiprocessing.get_context("fork").Pool(1) as helper:
         pending = helper.apply_async(_cut_files, (names, piece_bytes))
-        matcher = bundled_matcher()
-        warm()
-        matcher.segmenter.tags("预热")  # the matcher's part-of-speech tagger too (about 0.5 s to load)
+        preload()
         cuts = pending.get()
     if cuts is None:
         return None
