@@ -35,8 +35,9 @@ A warehouse export is read as it is. A CSV or Parquet table's column names go th
 header reading as ``guard check``'s (Chinese names and aliases, units in brackets, a back end's
 profile such as 微信小店's fields in fen, ``--columns``), and each row through the same cell
 reading (lists, qualifications, 原价 beside 售价, platform categories). JSON-lines records in a
-back end's own shape are adapted as in one process. Consecutive rows of a table with SKU columns
-and the same product id are one SPU, as one process reads them (``_gather_skus``). What Spark
+back end's own shape are adapted as in one process. A table's rows are read as one process reads
+them: a row with nothing in it is skipped, and consecutive rows with SKU columns and the same
+product id are one SPU (``_spu_of``, ``_gather_skus``). What Spark
 reads row by row cannot do: a CSV must be UTF-8 (or name its encoding to Spark) with its header on
 the first line, and a SKU row must repeat its SPU's id (one process also takes a SKU row whose id
 is blank as the row above's; Spark reads rows apart, so there it is a product with no id), or the
@@ -71,7 +72,7 @@ from guard.report.json import finding_line
 try:
     import pyarrow as pa
     from pyspark import StorageLevel
-    from pyspark.sql import Column, DataFrame, SparkSession, Window
+    from pyspark.sql import DataFrame, SparkSession, Window
     from pyspark.sql import functions as F
     from pyspark.sql import types as T
 except ImportError as exc:  # pragma: no cover - the extra is not installed
@@ -168,45 +169,35 @@ def _row_item(table: Columns, file: str, location: str, record: str,
     return RawRecord("product", data, file, location, table.labels)
 
 
-def _cell(index: int) -> Column:
-    """A table row's cell (its record holds cells keyed by column position), null when blank."""
-    cell = F.get_json_object("record", f"$.c{index}")
-    return F.when(F.trim(cell) != "", cell)
+def _spu_of(table: Columns, record: str, categories: Mapping[str, str]) -> tuple[bool, str | None]:
+    """A table row (cells as JSON keyed by column position) as one process reads it: whether it is empty,
+    and, when it has SKU columns, its id as read (its SPU's id), else None."""
+    cells = json.loads(record)
+    data = row_record(table, [cells.get(f"c{index}") for index in range(len(table.fields))], categories)
+    if not data:
+        return True, None
+    if not any(name in data for name in SKU_FIELDS):
+        return False, None
+    key = data.get("id")
+    return False, key.strip() if isinstance(key, str) and key.strip() else None
 
 
-def _gather_skus(products: DataFrame, tables: Sequence[Columns]) -> DataFrame:
-    """Each run of consecutive rows of one table that have SKU columns and the same product id, as one
-    record (a JSON list of the rows' cells, at its first row): an SPU and its SKUs, as a table is read
-    in one process. Runs are found without ordering the whole table: within one table and id, rows
-    in input order whose position minus their rank is the same are consecutive (a row of another
-    id, or of this id without SKU columns, between two of them changes it)."""
-    spu_id: Column | None = None
-    has_sku: Column | None = None
-    for index, table in enumerate(tables):
-        ids = [i for i in table.order if table.fields[i] == "id"]
-        skus = [i for i, name in enumerate(table.fields) if name in SKU_FIELDS]
-        if not ids or not skus:
-            continue
-        this_table = F.col("table") == index
-        the_id = F.coalesce(*[_cell(i) for i in ids]) if len(ids) > 1 else _cell(ids[0])
-        the_sku = F.lit(False)
-        for i in skus:
-            the_sku = the_sku | _cell(i).isNotNull()
-        spu_id = F.when(this_table, the_id) if spu_id is None else spu_id.when(this_table, the_id)
-        has_sku = F.when(this_table, the_sku) if has_sku is None else has_sku.when(this_table, the_sku)
-    if spu_id is None or has_sku is None:
-        return products
-    columns = products.columns
-    marked = products.withColumn("spu_id", spu_id).withColumn("has_sku", F.coalesce(has_sku, F.lit(False)))
-    sku_row = F.col("spu_id").isNotNull() & F.col("has_sku")
-    by_id = Window.partitionBy("table", "spu_id").orderBy("seq")
+def _gather_skus(products: DataFrame) -> DataFrame:
+    """Each run of consecutive rows of one table that have SKU columns and the same product id (``spu``,
+    read by ``_spu_of``), as one record (a JSON list of the rows' cells, at its first row): an SPU and its
+    SKUs, as a table is read in one process. Runs are found without ordering the whole table: within
+    one table and id, rows whose position minus their rank is the same are consecutive (a row of
+    another id, or of this id without SKU columns, between two of them changes it)."""
+    columns = [name for name in products.columns if name != "spu"]
+    sku_row = F.col("spu").isNotNull()
+    by_id = Window.partitionBy("table", "spu").orderBy("seq")
     rows = F.sort_array(F.collect_list(F.struct(*columns)))  # the struct's first field is seq: input order
-    runs = marked.filter(sku_row).withColumn("run", F.col("seq") - F.row_number().over(by_id)) \
-        .groupBy("table", "spu_id", "run").agg(rows.alias("rows"))
+    runs = products.filter(sku_row).withColumn("run", F.col("seq") - F.row_number().over(by_id)) \
+        .groupBy("table", "spu", "run").agg(rows.alias("rows"))
     record = F.when(F.size("rows") == 1, F.col("rows")[0]["record"]) \
         .otherwise(F.concat(F.lit("["), F.concat_ws(",", F.transform("rows", lambda row: row["record"])), F.lit("]")))
     gathered = runs.select(*[(record if name == "record" else F.col("rows")[0][name]).alias(name) for name in columns])
-    return marked.filter(~sku_row).select(*columns).unionByName(gathered)
+    return products.filter(~sku_row).select(*columns).unionByName(gathered)
 
 
 def _with_history(item: ReadItem, history: str | list[dict[str, Any]] | None) -> ReadItem:
@@ -401,7 +392,7 @@ def read_records(spark: SparkSession, paths: Sequence[str | Path], columns: Mapp
             frame = frame.filter(F.trim("record") != "")
             kind = F.get_json_object("record", "$.kind")
             frame = frame.withColumn("kind", F.when(kind.isin(*OTHER_KINDS), kind).otherwise(F.lit("product"))) \
-                .withColumn("table", F.lit(-1))
+                .withColumn("table", F.lit(-1)).withColumn("spu", F.lit(None).cast("string"))
         elif suffix in (".parquet", ".csv"):
             table = spark.read.parquet(name) if suffix == ".parquet" else spark.read.option("header", True).csv(name)
             first_row = 2 if suffix == ".csv" else 1
@@ -419,9 +410,16 @@ def read_records(spark: SparkSession, paths: Sequence[str | Path], columns: Mapp
             cells = [F.col(f"`{column}`").alias(f"c{index}") for index, column in enumerate(table.columns)
                      if header.fields[index] is not None]
             rows = table.select(F.to_json(F.struct(*cells)).alias("record")).rdd.map(lambda row: row.record)
-            frame = rows.zipWithIndex().map(
-                lambda pair, n=number, f=name, r=first_row: (n * _SEQ_PER_FILE + pair[1], f, f"row {pair[1] + r}",
-                                                             pair[0])).toDF("seq long, file string, location string, record string")
+            categories = dict(getattr(columns, "categories", None) or {})
+            # each row read as one process reads it: a row with nothing in it is skipped (its number stays
+            # taken); the others are numbered again without gaps, so that consecutive rows have consecutive
+            # positions, and carry the id of their SPU when they have SKU columns (``_gather_skus``)
+            read = rows.zipWithIndex().map(lambda pair, t=header, c=categories: (pair[1], pair[0], *_spu_of(t, pair[0], c))) \
+                .filter(lambda item: not item[2])
+            frame = read.zipWithIndex().map(
+                lambda pair, n=number, f=name, r=first_row: (n * _SEQ_PER_FILE + pair[1], f, f"row {pair[0][0] + r}",
+                                                             pair[0][1], pair[0][3])) \
+                .toDF("seq long, file string, location string, record string, spu string")
             frame = frame.withColumn("kind", F.lit("product")).withColumn("table", F.lit(len(tables)))
             tables.append(header)
         else:
@@ -511,7 +509,8 @@ def check_records(records: DataFrame, *, config: str | Mapping[str, Any] | None 
     """Check records read by ``read_records``: findings as a DataFrame, problems in input order.
 
     ``history`` (columns product, at, price) is the products' price history as a table: it
-    replaces any history in the records, and the 7-day low is found in Spark (``history_digest``).
+    replaces any history in the records, the 7-day low is found in Spark (``history_digest``), and it
+    meets each product by the id the check reads (a back end's field, a padded or numeric cell).
     ``tables`` and ``notices`` come from ``read_records``; ``categories`` maps platform categories.
     Up to ``collect_limit`` promotions and rooms together are checked on the driver, more in Spark;
     up to ``broadcast_limit`` merchants travel with every task, more are joined to their products.
@@ -535,18 +534,20 @@ def check_records(records: DataFrame, *, config: str | Mapping[str, Any] | None 
     other_problems = _parse_collected(others, catalog)
     rejected_others = catalog.rejected
     spark = records.sparkSession
-    products = _gather_skus(records.filter(F.col("kind") == "product").select("seq", "file", "location", "table",
-                                                                             "record"), tables)
+    if "spu" not in records.columns:
+        records = records.withColumn("spu", F.lit(None).cast("string"))
+    products = records.filter(F.col("kind") == "product").select("seq", "file", "location", "table", "record", "spu")
+    if tables:
+        products = _gather_skus(products)
+    else:
+        products = products.drop("spu")
     if history is not None:
+        from guard.spark_join import KEYS, key_batches
+
         digest = history_digest(history, options.now)  # type: ignore[arg-type]
-        key = F.get_json_object("record", "$.id")
-        for index, table in enumerate(tables):  # a table's id is in the column its header names (an SPU's: its first row's)
-            if "id" in table.fields:
-                column = table.fields.index("id")
-                key = F.when(F.col("table") == index, F.coalesce(F.get_json_object("record", f"$.c{column}"),
-                                                                 F.get_json_object("record", f"$[0].c{column}"))) \
-                    .otherwise(key)
-        products = products.withColumn("key", key) \
+        # each product's id as the check reads it (a back end's shape, a padded or numeric cell, an SPU's rows)
+        products = products.mapInArrow(key_batches(list(tables), dict(options.categories)),
+                                       T.StructType([*products.schema.fields, *KEYS])) \
             .join(digest, F.col("key") == digest.product, "left").select("seq", "file", "location", "table", "record",
                                                                          "history")
     known_merchants: DataFrame | None = None
