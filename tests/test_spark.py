@@ -471,18 +471,28 @@ def _history_finding(spark: Any, table: Path, merchant: Path) -> list[str]:
             if "original price" in json.loads(line)["message"]]
 
 
-# guard check, with the history in the table (历史成交价), finds the original price above the 7-day low;
-# on Spark the history table must meet the product by its id as read, not by the raw cell
-def test_history_meets_an_spu_whose_id_has_spaces(spark: Any, tmp_path: Path, merchant: Path) -> None:
-    table = tmp_path / "padded.csv"
-    table.write_text(HISTORY_HEAD + "\n H1,羊毛围巾,apparel,99,199,白色,99,10\n H1,羊毛围巾,apparel,99,199,黑色,99,5\n",
-                     encoding="utf-8")
-    reference = tmp_path / "padded-reference.csv"
-    reference.write_text(HISTORY_HEAD + ",历史成交价\nH1,羊毛围巾,apparel,99,199,白色,99,10,2026-11-20 10:00=110.00\n"
-                         "H1,羊毛围巾,apparel,99,199,黑色,99,5,\n", encoding="utf-8")
+def _history_agrees(spark: Any, table: Path, reference: Path, merchant: Path) -> None:
+    """guard check, with the history in the table (历史成交价), finds the original price above the 7-day low;
+    on Spark the history table must meet the product by its id as read, not by the raw cell."""
     expected = [f.rule for f in check_files([reference, merchant], now=NOW, lang="en").findings
                 if "original price" in f.message]
     assert expected and _history_finding(spark, table, merchant) == expected
+
+
+@pytest.mark.parametrize("head, rows, reference", [
+    # an id padded with spaces
+    (HISTORY_HEAD, " H1,羊毛围巾,apparel,99,199,白色,99,10\n H1,羊毛围巾,apparel,99,199,黑色,99,5\n",
+     "H1,羊毛围巾,apparel,99,199,白色,99,10,2026-11-20 10:00=110.00\nH1,羊毛围巾,apparel,99,199,黑色,99,5,\n"),
+    # 微信小店: the id is the profile's first filled id column (out_product_id here), not the first named for it
+    (WEIXIN_HEAD, ",P1,羊毛围巾,apparel,K1,9900,10,19900\n,P1,羊毛围巾,apparel,K2,9900,5,19900\n",
+     ",P1,羊毛围巾,apparel,K1,9900,10,19900,2026-11-20 10:00=110.00\n,P1,羊毛围巾,apparel,K2,9900,5,19900,\n"),
+])
+def test_history_meets_a_table_spu_by_its_id_as_read(spark: Any, tmp_path: Path, merchant: Path, head: str, rows: str,
+                                                     reference: str) -> None:
+    table, with_history = tmp_path / "table.csv", tmp_path / "reference.csv"
+    table.write_text(f"{head}\n{rows}", encoding="utf-8")
+    with_history.write_text(f"{head},历史成交价\n{reference}", encoding="utf-8")
+    _history_agrees(spark, table, with_history, merchant)
 
 
 def test_history_meets_an_spu_with_numeric_parquet_ids(spark: Any, tmp_path: Path, merchant: Path) -> None:
@@ -495,19 +505,4 @@ def test_history_meets_an_spu_with_numeric_parquet_ids(spark: Any, tmp_path: Pat
     reference = tmp_path / "numeric-reference.csv"
     reference.write_text(HISTORY_HEAD + ",历史成交价\n101,羊毛围巾,apparel,99,199,白色,99,10,2026-11-20 10:00=110.00\n"
                          "101,羊毛围巾,apparel,99,199,黑色,99,5,\n", encoding="utf-8")
-    expected = [f.rule for f in check_files([reference, merchant], now=NOW, lang="en").findings
-                if "original price" in f.message]
-    assert expected and _history_finding(spark, table, merchant) == expected
-
-
-def test_history_meets_a_weixin_store_spu_keyed_by_out_product_id(spark: Any, tmp_path: Path, merchant: Path) -> None:
-    # the id is the profile's first filled id column (out_product_id here), not the first column named for it
-    table = tmp_path / "weixin.csv"
-    table.write_text(WEIXIN_HEAD + "\n,P1,羊毛围巾,apparel,K1,9900,10,19900\n,P1,羊毛围巾,apparel,K2,9900,5,19900\n",
-                     encoding="utf-8")
-    reference = tmp_path / "weixin-reference.csv"
-    reference.write_text(WEIXIN_HEAD + ",历史成交价\n,P1,羊毛围巾,apparel,K1,9900,10,19900,2026-11-20 10:00=110.00\n"
-                         ",P1,羊毛围巾,apparel,K2,9900,5,19900,\n", encoding="utf-8")
-    expected = [f.rule for f in check_files([reference, merchant], now=NOW, lang="en").findings
-                if "original price" in f.message]
-    assert expected and _history_finding(spark, table, merchant) == expected
+    _history_agrees(spark, table, reference, merchant)
