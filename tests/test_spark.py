@@ -422,42 +422,29 @@ def _where(problems: Any) -> list[tuple[str, str, str]]:
     return sorted((p.location, p.path, p.message) for p in problems)
 
 
-def _same_as_guard_check(spark: Any, table: Path, merchant: Path) -> None:
-    expected = check_files([table, merchant], now=NOW, lang="en")
-    result = guard.spark.check(spark, [str(table), str(merchant)], now=NOW, lang="en")
+def test_table_rows_are_read_as_guard_check_reads_them(spark: Any, tmp_path: Path, merchant: Path) -> None:
+    tables = {  # one Spark run over them all; each table has ids of its own
+        # an empty row between two SKU rows: skipped (and not counted), the SPU goes on
+        "empty_row.csv": SKU_HEAD + "E1,纯棉T恤,apparel,白色 M,59,100\n,,,,,\nE1,纯棉T恤,apparel,白色 L,59,80\n",
+        # a row that fills only an ignored column is empty too
+        "ignored_only.csv": SKU_HEAD.strip() + ",仓库备注\nI1,纯棉T恤,apparel,白色 M,59,100,\n,,,,,,备注\n"
+                            "I1,纯棉T恤,apparel,白色 L,59,80,\n",
+        # the cell is read stripped: "T1 " is T1
+        "spaces.csv": SKU_HEAD + "T1,纯棉T恤,apparel,白色 M,59,100\nT1 ,纯棉T恤,apparel,白色 L,59,80\n",
+        # "\u3000" is blank: the row has no SKU, so it is a product of its own (without a price)
+        "full_width.csv": SKU_HEAD + "F1,纯棉T恤,apparel,白色 M,59,100\nF1,纯棉T恤,apparel,\u3000,,\n",
+    }
+    paths = []
+    for name, text in tables.items():
+        paths.append(tmp_path / name)
+        paths[-1].write_text(text, encoding="utf-8")
+    expected = check_files([*paths, merchant], now=NOW, lang="en")
+    assert [(p.location, p.path) for p in expected.problems] == [("row 3", "$.price")]
+    result = guard.spark.check(spark, [*map(str, paths), str(merchant)], now=NOW, lang="en")
     assert _where(result.problems) == _where(expected.problems)
     assert (result.read, result.rejected) == (expected.summary.read, expected.summary.rejected)
     found = sorted(_unfiled(json.loads(line)) for line in result.findings.toJSON().collect())
     assert found == sorted(_unfiled(json.loads(line)) for line in render_jsonl(expected).splitlines())
-
-
-def test_an_empty_row_between_two_sku_rows_does_not_split_the_spu(spark: Any, tmp_path: Path, merchant: Path) -> None:
-    # guard check skips the empty row and goes on gathering S1 (nor does it count the row as read)
-    table = tmp_path / "empty_row.csv"
-    table.write_text(SKU_HEAD + "S1,纯棉T恤,apparel,白色 M,59,100\n,,,,,\nS1,纯棉T恤,apparel,白色 L,59,80\n", encoding="utf-8")
-    _same_as_guard_check(spark, table, merchant)
-
-
-def test_a_row_filled_only_in_ignored_columns_does_not_split_the_spu(spark: Any, tmp_path: Path,
-                                                                     merchant: Path) -> None:
-    table = tmp_path / "ignored_only.csv"
-    table.write_text(SKU_HEAD.strip() + ",仓库备注\n" "S1,纯棉T恤,apparel,白色 M,59,100,\n,,,,,,备注\n"
-                     "S1,纯棉T恤,apparel,白色 L,59,80,\n", encoding="utf-8")
-    _same_as_guard_check(spark, table, merchant)
-
-
-def test_an_id_with_a_trailing_space_is_the_same_spu(spark: Any, tmp_path: Path, merchant: Path) -> None:
-    # the cell is read stripped: "S1 " is S1
-    table = tmp_path / "spaces.csv"
-    table.write_text(SKU_HEAD + "S1,纯棉T恤,apparel,白色 M,59,100\nS1 ,纯棉T恤,apparel,白色 L,59,80\n", encoding="utf-8")
-    _same_as_guard_check(spark, table, merchant)
-
-
-def test_a_full_width_space_is_a_blank_sku_cell(spark: Any, tmp_path: Path, merchant: Path) -> None:
-    # read as one process reads it, "\u3000" is blank: the row has no SKU, so it is a product of its own
-    table = tmp_path / "full_width.csv"
-    table.write_text(SKU_HEAD + "S1,纯棉T恤,apparel,白色 M,59,100\nS1,纯棉T恤,apparel,\u3000,,\n", encoding="utf-8")
-    _same_as_guard_check(spark, table, merchant)
 
 
 def _history(spark: Any) -> Any:
@@ -479,7 +466,7 @@ def _history_agrees(spark: Any, table: Path, reference: Path, merchant: Path) ->
     assert expected and _history_finding(spark, table, merchant) == expected
 
 
-@pytest.mark.parametrize("head, rows, reference", [
+@pytest.mark.parametrize("head, rows, reference", ids=["padded-id", "weixin-store-out-product-id"], argvalues=[
     # an id padded with spaces
     (HISTORY_HEAD, " H1,羊毛围巾,apparel,99,199,白色,99,10\n H1,羊毛围巾,apparel,99,199,黑色,99,5\n",
      "H1,羊毛围巾,apparel,99,199,白色,99,10,2026-11-20 10:00=110.00\nH1,羊毛围巾,apparel,99,199,黑色,99,5,\n"),
