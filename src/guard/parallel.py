@@ -84,10 +84,10 @@ class ProductRef(NamedTuple):
 
 
 @dataclass
-class _Shared:
-    """What every worker needs, inherited at fork time rather than sent."""
+class WorkerSetup:
+    """What every worker of a parallel check needs, inherited at fork time rather than sent; each worker
+    builds its own engine (``start``) as it starts."""
 
-    items: Sequence[ReadItem]
     merchants: Mapping[str, Any]
     referenced: frozenset[str]
     ruleset: RuleSet
@@ -95,7 +95,15 @@ class _Shared:
     platform: str | None
     now: datetime
     lang: str
-    runner: Engine | None = None
+    runner: Engine | None = field(default=None, init=False)
+
+    def start(self) -> None:
+        self.runner = make_engine(self.ruleset, self.engine)
+
+
+@dataclass
+class _Shared(WorkerSetup):
+    items: Sequence[ReadItem]  # the records, read by this process
 
 
 @dataclass
@@ -121,7 +129,7 @@ def finding_tuple(finding: Finding) -> tuple[Any, ...]:
 
 def _start_worker() -> None:
     assert _SHARED is not None
-    _SHARED.runner = make_engine(_SHARED.ruleset, _SHARED.engine)
+    _SHARED.start()
 
 
 def _check_chunk(indices: Sequence[int]) -> _ChunkResult:
@@ -327,7 +335,7 @@ def check_files_parallel(
             gathered.promotions.extend(catalog.promotions)
             gathered.rooms.extend(catalog.rooms)
         chunks = [product_indices[i:i + chunk_size] for i in range(0, len(product_indices), chunk_size)]
-        shared = _Shared(items, merchants, _references(gathered), ruleset, engine, platform, clock, lang)
+        shared = _Shared(merchants, _references(gathered), ruleset, engine, platform, clock, lang, items=items)
         results = _run_workers(shared, chunks, jobs, progress)
         outcome = _ChunkResult(engine=results[0].engine)
         for result in results:  # in input order: where chunks share an id, the first chunk's product is the one kept

@@ -35,14 +35,14 @@ from pathlib import Path
 from typing import IO, Any
 
 from guard.check import Checking
-from guard.engine import Engine, make_engine
+from guard.engine import make_engine
 from guard.errors import InputProblem
 from guard.findings import Finding, Report, Summary
 from guard.io.catalog import Catalog, FirstSeen, Intake
 from guard.io.readers import ProfileAdapter, RawRecord, read_jsonl
 from guard.io.stream import OTHER_KINDS
-from guard.parallel import (PIECE_BYTES, ProductRef, check_references, duplicate_problem, finding_tuple, no_records,
-                            preload)
+from guard.parallel import (PIECE_BYTES, ProductRef, WorkerSetup, check_references, duplicate_problem, finding_tuple,
+                            no_records, preload)
 from guard.perf import gc_paused
 from guard.report.json import finding_line
 from guard.rules.loader import RuleSet
@@ -83,22 +83,12 @@ class _Unseen(FirstSeen):
 
 
 @dataclass
-class _Shared:
-    """What every worker needs, inherited at fork time rather than sent."""
-
+class _Shared(WorkerSetup):
     names: list[str]
     fds: list[int]  # open in this process, inherited: workers read their pieces with os.pread
     pieces: list[_Piece]
-    merchants: dict[str, Any]
-    referenced: frozenset[str]
-    ruleset: RuleSet
-    engine: str | None
-    platform: str | None
-    now: datetime
-    lang: str
     categories: Mapping[str, str] | None
     render: bool
-    runner: Engine | None = None
 
 
 @dataclass
@@ -126,7 +116,7 @@ _SHARED: _Shared | None = None
 
 def _start_worker() -> None:
     assert _SHARED is not None
-    _SHARED.runner = make_engine(_SHARED.ruleset, _SHARED.engine)
+    _SHARED.start()
 
 
 def _line_number(location: str) -> int:
@@ -361,8 +351,8 @@ def _check(files: list[_File], given: list[str], *, jobs: int, ruleset: RuleSet,
             problems.extend((index, line, len(problems), p) for p in others.problems[before:])
     runner = make_engine(ruleset, engine)
     pieces = [piece for file in files for piece in file.pieces]
-    shared = _Shared(names, [file.fd for file in files], pieces, dict(others.merchants), others.referenced(),
-                     ruleset, engine, platform, now, lang, categories, spool is not None)
+    shared = _Shared(dict(others.merchants), others.referenced(), ruleset, engine, platform, now, lang, names=names,
+                     fds=[file.fd for file in files], pieces=pieces, categories=categories, render=spool is not None)
     render = spool is not None
     findings: list[Finding] = []
     tally: Counter[str] = Counter()
