@@ -161,19 +161,26 @@ def _row_item(table: Columns, file: str, location: str, record: str,
     reads a table's row, or an SPU's SKU rows (a JSON list of them, from ``_gather_skus``) as one product;
     None for a row with nothing in it, which one process skips too."""
     cells = json.loads(record)
-    rows = [row_record(table, [each.get(f"c{index}") for index in range(len(table.fields))], categories)
-            for each in (cells if isinstance(cells, list) else [cells])]
+    rows = [_read_row(table, each, categories) for each in (cells if isinstance(cells, list) else [cells])]
     if not rows[0]:
         return None
     data = gathered_product(rows) if len(rows) > 1 else single_row_product(rows[0])
     return RawRecord("product", data, file, location, table.labels)
 
 
+def _read_row(table: Columns, cells: Mapping[str, Any], categories: Mapping[str, str] | None) -> dict[str, Any]:
+    """A table row's cells (keyed by column position, ``c0``…) through the reading of ``guard check``."""
+    return row_record(table, [cells.get(f"c{index}") for index in range(len(table.fields))], categories)
+
+
+def _has_skus(table: Columns) -> bool:
+    return any(name in SKU_FIELDS for name in table.fields)
+
+
 def _spu_of(table: Columns, record: str, categories: Mapping[str, str]) -> tuple[bool, str | None]:
     """A table row (cells as JSON keyed by column position) as one process reads it: whether it is empty,
     and, when it has SKU columns, its id as read (its SPU's id), else None."""
-    cells = json.loads(record)
-    data = row_record(table, [cells.get(f"c{index}") for index in range(len(table.fields))], categories)
+    data = _read_row(table, json.loads(record), categories)
     if not data:
         return True, None
     if not any(name in data for name in SKU_FIELDS):
@@ -534,22 +541,20 @@ def check_records(records: DataFrame, *, config: str | Mapping[str, Any] | None 
     other_problems = _parse_collected(others, catalog)
     rejected_others = catalog.rejected
     spark = records.sparkSession
-    if "spu" not in records.columns:
-        records = records.withColumn("spu", F.lit(None).cast("string"))
-    products = records.filter(F.col("kind") == "product").select("seq", "file", "location", "table", "record", "spu")
-    if tables:
-        products = _gather_skus(products)
-    else:
-        products = products.drop("spu")
-    if history is not None:
+    products = records.filter(F.col("kind") == "product")
+    if any(_has_skus(table) for table in tables):  # read_records marked their rows with their SPU's id
+        products = _gather_skus(products.select("seq", "file", "location", "table", "record", "spu"))
+    products = products.select("seq", "file", "location", "table", "record")
+    if history is not None or joined:
         from guard.spark_join import KEYS, key_batches
 
-        digest = history_digest(history, options.now)  # type: ignore[arg-type]
-        # each product's id as the check reads it (a back end's shape, a padded or numeric cell, an SPU's rows)
+        # each product's id and merchant as the check reads them (a back end's shape, a padded or numeric
+        # cell, an SPU's rows), for the history and the joins
         products = products.mapInArrow(key_batches(list(tables), dict(options.categories)),
-                                       T.StructType([*products.schema.fields, *KEYS])) \
-            .join(digest, F.col("key") == digest.product, "left").select("seq", "file", "location", "table", "record",
-                                                                         "history")
+                                       T.StructType([*products.schema.fields, *KEYS]))
+    if history is not None:
+        digest = history_digest(history, options.now)  # type: ignore[arg-type]
+        products = products.join(digest, F.col("key") == digest.product, "left").drop("product")
     known_merchants: DataFrame | None = None
     survivors: DataFrame | None = None
     if joined:
@@ -557,8 +562,6 @@ def check_records(records: DataFrame, *, config: str | Mapping[str, Any] | None 
         survivors = in_spark.survivors
         other_problems = sorted([*other_problems, *in_spark.problems], key=lambda pair: pair[0])
         rejected_others += in_spark.rejected
-        products = products.mapInArrow(spark_join.key_batches(list(tables), dict(options.categories)),
-                                       T.StructType([*products.schema.fields, *spark_join.KEYS]))
         if "merchants" in joined:
             known_merchants = spark_join.merchant_winners(survivors)
             only = known_merchants.select("merchant_id").limit(2).collect()
