@@ -95,9 +95,9 @@ class Segmenter:
             tokenizer = self._tokenizer()
             with self._lock:
                 if self._tagger is None:
-                    from jieba.posseg import POSTokenizer
+                    from jieba import posseg  # importing it builds posseg.dt on jieba.dt: its word-tag table read once
 
-                    self._tagger = POSTokenizer(tokenizer)
+                    self._tagger = posseg.dt if posseg.dt.tokenizer is tokenizer else posseg.POSTokenizer(tokenizer)
         found = tuple((pair.word, pair.flag) for pair in self._tagger.cut(text, HMM=False))
         with self._lock:
             self._tag_cache[text] = found
