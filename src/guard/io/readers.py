@@ -69,6 +69,7 @@ def _read_bytes(path: Path) -> bytes:
 
 
 _CHUNK = 1 << 20
+_DECODER = json.JSONDecoder(parse_float=Decimal)
 
 
 def _text_encoding(path: Path) -> str:
@@ -126,15 +127,185 @@ def _document_records(doc: Any, name: str) -> Iterator[ReadItem]:
             yield RawRecord(kind, item, name, where)
 
 
-def read_json(path: Path) -> Iterator[ReadItem]:
-    text = _decode(_read_bytes(path), str(path))
+def read_json(path: Path, kinds: frozenset[str] | None = None) -> Iterator[ReadItem]:
+    """The records of a JSON document, read element by element (``JsonStream``): a catalog of a million
+    products is never held whole. With ``kinds``, records of other kinds are parsed only to be
+    passed over (faster: numbers as floats) and not yielded; problems are always yielded."""
+    name = str(path)
+    with _open_text(path, "") as handle:
+        stream = JsonStream(handle, name, kinds)
+        try:
+            yield from stream.records()
+        except _Unstreamable:
+            pass
+        else:
+            return
+    # The document is malformed, or in a form the stream does not take: parse it whole, as a whole
+    # parse would (its error, or the records after those the stream has given).
+    text = _decode(_read_bytes(path), name)
     try:
         doc = json.loads(text, parse_float=Decimal)
     except json.JSONDecodeError as exc:
         raise InputFileError(f"{path}: line {exc.lineno} column {exc.colno}: malformed JSON: {exc.msg}") from None
     except RecursionError:
         raise InputFileError(f"{path}: JSON nested too deeply to be a catalog") from None
-    yield from _document_records(doc, str(path))
+    rest = itertools.islice(_document_records(doc, name), stream.given, None)
+    yield from (item for item in rest if kinds is None or not isinstance(item, RawRecord) or item.kind in kinds)
+
+
+class _Unstreamable(Exception):
+    """The stream met what it does not read (malformed JSON, a value past the end): parse whole."""
+
+
+_WHITESPACE = re.compile(r"[ \t\n\r]*")
+_FAST = json.JSONDecoder()  # for records that are passed over: floats are cheaper than Decimals
+
+
+class JsonStream:
+    """A JSON catalog document read one top-level element at a time, with ``json``'s own decoder.
+
+    The document is a list of products, or a mapping whose list values (``products``,
+    ``promotions`` ...) are read element by element; every other value is decoded whole. Records
+    come out in document order with the locations a whole parse gives (``$[3]``,
+    ``$.products[3]``). Until the ``products`` key is met, the mapping's entries are kept back: a
+    mapping without it may be a single product (``{"id": ..., "category": ...}``). A key repeated at
+    the top level is read at each place it stands. Anything else (a malformed document, text after
+    it) raises ``_Unstreamable`` with ``given`` records yielded, for the caller to parse whole.
+    """
+
+    def __init__(self, handle: io.TextIOBase, name: str, kinds: frozenset[str] | None = None,
+                 chunk: int = _CHUNK) -> None:
+        self._handle = handle
+        self._name = name
+        self._kinds = kinds
+        self._chunk = chunk
+        self._text = ""
+        self._at = 0
+        self._eof = False
+        self.given = 0  # records and problems yielded, in document order
+
+    def _more(self, size: int | None = None) -> bool:
+        """Read another ``size`` characters (a chunk) onto the unread text; False at the end of the file."""
+        if self._eof:
+            return False
+        piece = self._handle.read(size or self._chunk)
+        if not piece:
+            self._eof = True
+            return False
+        self._text = self._text[self._at:] + piece
+        self._at = 0
+        return True
+
+    def _peek(self) -> str:
+        """The next character that is not whitespace ('' at the end)."""
+        while True:
+            self._at = _WHITESPACE.match(self._text, self._at).end()  # type: ignore[union-attr]
+            if self._at < len(self._text):
+                return self._text[self._at]
+            if not self._more():
+                return ""
+
+    def _value(self, decoder: json.JSONDecoder = _DECODER) -> Any:
+        """Decode the value at the cursor; a value that may go on past the text read so far is read again
+        with more text."""
+        if self._peek() == "":
+            raise _Unstreamable  # nothing left where a value should be
+        size = self._chunk
+        while True:
+            try:
+                value, end = decoder.raw_decode(self._text, self._at)
+            except json.JSONDecodeError:
+                if self._more(size):
+                    size *= 2  # a value longer than a chunk is decoded again O(log n) times, not O(n)
+                    continue
+                raise _Unstreamable from None
+            except RecursionError:
+                raise _Unstreamable from None
+            if end == len(self._text) and self._more():  # a number or a literal may be cut at the chunk's end
+                continue
+            self._at = end
+            return value
+
+    def _expect(self, char: str) -> None:
+        if self._peek() != char:
+            raise _Unstreamable
+        self._at += 1
+
+    def _give(self, item: ReadItem) -> Iterator[ReadItem]:
+        self.given += 1
+        if self._kinds is None or not isinstance(item, RawRecord) or item.kind in self._kinds:
+            yield item
+
+    def _elements(self, kind: str, where: str) -> Iterator[ReadItem]:
+        """The elements of the list at the cursor, one record each."""
+        decoder = _DECODER if self._kinds is None or kind in self._kinds else _FAST
+        self._expect("[")
+        if self._peek() == "]":
+            self._at += 1
+            return
+        index = 0
+        while True:
+            yield from self._give(RawRecord(kind, self._value(decoder), self._name, f"{where}[{index}]"))
+            index += 1
+            following = self._peek()
+            self._at += 1
+            if following == "]":
+                return
+            if following != ",":
+                raise _Unstreamable
+
+    def records(self) -> Iterator[ReadItem]:
+        first = self._peek()
+        if first == "[":
+            yield from self._elements("product", "$")
+        elif first == "{":
+            yield from self._mapping()
+        else:
+            raise _Unstreamable  # a scalar, or nothing: the whole parse says which
+        if self._peek() != "":
+            raise _Unstreamable  # text after the document
+
+    def _mapping(self) -> Iterator[ReadItem]:
+        self._expect("{")
+        held: list[tuple[str, Any]] | None = []  # entries before "products"; None once it is met
+        if self._peek() == "}":
+            self._at += 1
+        else:
+            while True:
+                if self._peek() != '"':
+                    raise _Unstreamable
+                key = self._value()
+                self._expect(":")
+                kind = _DOC_KEYS.get(key)
+                if held is not None and key == "products":
+                    for entry in held:
+                        yield from self._entry(*entry)
+                    held = None
+                if held is None and kind is not None and self._peek() == "[":
+                    yield from self._elements(kind, f"$.{key}")
+                elif held is None:
+                    yield from self._entry(key, self._value())
+                else:
+                    held.append((key, self._value()))
+                following = self._peek()
+                self._at += 1
+                if following == "}":
+                    break
+                if following != ",":
+                    raise _Unstreamable
+        if held is None:
+            return
+        doc = dict(held)  # as a whole parse reads it: a repeated key keeps its first place and last value
+        if "id" in doc and "category" in doc:
+            yield from self._give(RawRecord("product", doc, self._name, "$"))
+            return
+        for entry in doc.items():
+            yield from self._entry(*entry)
+
+    def _entry(self, key: str, value: Any) -> Iterator[ReadItem]:
+        """The records of one top-level entry decoded whole, as ``_document_records`` gives them."""
+        for item in _document_records({key: value}, self._name):
+            yield from self._give(item)
 
 
 def read_yaml(path: Path) -> Iterator[ReadItem]:
@@ -176,9 +347,6 @@ def read_jsonl(path: Path, stream: io.TextIOBase | None = None, kinds: frozenset
             continue
         kind = item.pop("kind", "product") if item.get("kind") in KINDS else "product"
         yield RawRecord(kind, item, name, f"line {number}")
-
-
-_DECODER = json.JSONDecoder(parse_float=Decimal)
 
 
 def _loads_line(line: str) -> Any:

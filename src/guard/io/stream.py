@@ -16,7 +16,7 @@ from pathlib import Path
 
 from guard.errors import InputFileError, InputProblem
 from guard.io.catalog import NO_RECORDS, Catalog, FirstSeen, Intake
-from guard.io.readers import KINDS, READERS, RawRecord, ReadItem, read_csv, read_file, read_jsonl, read_xlsx
+from guard.io.readers import KINDS, READERS, RawRecord, ReadItem, read_csv, read_file, read_json, read_jsonl, read_xlsx
 from guard.model import Merchant, Product
 
 OTHER_KINDS = frozenset(KINDS) - {"product"}
@@ -28,8 +28,8 @@ def _other_records(path: str | Path) -> Iterator[ReadItem]:
     reader = READERS.get(file.suffix.lower())
     if reader is None or reader in (read_csv, read_xlsx) or not file.exists():
         return iter(())  # tabular files hold only products; the second pass reports a bad file
-    if reader is read_jsonl:
-        return read_jsonl(file, kinds=OTHER_KINDS)
+    if reader in (read_jsonl, read_json):
+        return reader(file, kinds=OTHER_KINDS)  # type: ignore[operator]
     return (item for item in reader(file) if isinstance(item, RawRecord) and item.kind != "product")  # type: ignore[call-arg]
 
 
