@@ -29,14 +29,16 @@ ROOT = Path(__file__).resolve().parents[1]
 LABELLED = ROOT / "tests" / "corpus" / "labelled"
 sys.path.insert(0, str(LABELLED))
 
+sys.path.insert(0, str(ROOT / "bench"))
+
+from eval_labelled import BATCHES  # noqa: E402
 from sentences import by_key, package_root  # noqa: E402
 
-FIRST = LABELLED / "labels.jsonl"
+FIRST = BATCHES["batch 1"]
 SECOND = LABELLED / "labels_second.jsonl"
-PASSES = {  # what was labelled a second time: the first labels, and the second
+PASSES = {  # what was labelled a second time: the first labels (the evaluation's batches), and the second
     "batch 1": ((FIRST,), SECOND),
-    "batches 2 and 3": ((LABELLED / "labels_batch2.jsonl", LABELLED / "labels_batch3.jsonl"),
-                        LABELLED / "labels_second_batch23.jsonl"),
+    "batches 2 and 3": ((BATCHES["batch 2"], BATCHES["batch 3"]), LABELLED / "labels_second_batch23.jsonl"),
 }
 HALVES = ("tune", "heldout")
 
