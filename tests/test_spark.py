@@ -447,6 +447,30 @@ def test_table_rows_are_read_as_guard_check_reads_them(spark: Any, tmp_path: Pat
     assert found == sorted(_unfiled(json.loads(line)) for line in render_jsonl(expected).splitlines())
 
 
+@pytest.mark.parametrize("bucket_rows", [1 << 16, 2])
+def test_sku_rows_that_leave_the_id_blank_belong_to_the_row_above(spark: Any, tmp_path: Path, merchant: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch,
+                                                                   bucket_rows: int) -> None:
+    # a back end that writes 商品ID on an SPU's first row only; with buckets of two rows the runs cross buckets
+    monkeypatch.setattr(guard.spark, "BUCKET_ROWS", bucket_rows)
+    table = tmp_path / "blank_ids.csv"
+    table.write_text(SKU_HEAD + ",纯棉T恤,apparel,白色 S,59,100\n"  # at the top: a product of its own, no id
+                     ",纯棉T恤,apparel,白色 M,59,100\n"  # ... with this SKU
+                     "B1,纯棉T恤,apparel,白色 M,59,100\n,,,白色 L,59,80\n,,,白色 XL,69,0\n"  # B1's SKUs
+                     "B2,羊毛围巾,apparel,,,\n,羊毛围巾,apparel,黑色,99,5\n,,,白色,99,0\n"  # no SKU above: no id
+                     "B3,羊毛围巾,apparel,灰色,99,5\n,,,,,\n,,,黑色,9,5\n"  # an empty row does not end B3
+                     "B3,羊毛围巾,apparel,白色,99,5\n", encoding="utf-8")
+    expected = check_files([table, merchant], now=NOW, lang="en")
+    assert [(p.location, p.path) for p in expected.problems] == [("row 2", "$.id"), ("row 7", "$.price"),
+                                                                  ("row 8", "$.id")]
+    assert (expected.summary.read, expected.summary.checked) == (6, 2)  # with the merchant: B1 and B3 checked
+    result = guard.spark.check(spark, [str(table), str(merchant)], now=NOW, lang="en")
+    assert _where(result.problems) == _where(expected.problems)
+    assert (result.read, result.rejected) == (expected.summary.read, expected.summary.rejected)
+    found = sorted(_unfiled(json.loads(line)) for line in result.findings.toJSON().collect())
+    assert found == sorted(_unfiled(json.loads(line)) for line in render_jsonl(expected).splitlines())
+
+
 def _history(spark: Any) -> Any:
     return spark.createDataFrame([(product, "2026-11-20T10:00:00+08:00", "110.00") for product in ("H1", "101", "P1")],
                                  "product string, at string, price string")

@@ -39,9 +39,8 @@ back end's own shape are adapted as in one process. A table's rows are read as o
 them: a row with nothing in it is skipped, and consecutive rows with SKU columns and the same
 product id are one SPU (``_spu_of``, ``_gather_skus``). What Spark
 reads row by row cannot do: a CSV must be UTF-8 (or name its encoding to Spark) with its header on
-the first line, and a SKU row must repeat its SPU's id (one process also takes a SKU row whose id
-is blank as the row above's; Spark reads rows apart, so there it is a product with no id), or the
-SKUs come as a JSON list in a ``skus`` column.
+the first line. A SKU row that leaves the id blank belongs to the row above, as in one process
+(``_fill_blank_spus``); the SKUs may also come as a JSON list in a ``skus`` column.
 """
 
 from __future__ import annotations
@@ -179,14 +178,43 @@ def _has_skus(table: Columns) -> bool:
 
 def _spu_of(table: Columns, record: str, categories: Mapping[str, str]) -> tuple[bool, str | None]:
     """A table row (cells as JSON keyed by column position) as one process reads it: whether it is empty,
-    and, when it has SKU columns, its id as read (its SPU's id), else None."""
+    and, when it has SKU columns, its id as read (its SPU's id; "" when it leaves the id blank), else None."""
     data = _read_row(table, json.loads(record), categories)
     if not data:
         return True, None
     if not any(name in data for name in SKU_FIELDS):
         return False, None
     key = data.get("id")
-    return False, key.strip() if isinstance(key, str) and key.strip() else None
+    return False, key.strip() if isinstance(key, str) else "" if key is None else str(key)
+
+
+BUCKET_ROWS = 1 << 16  # rows of a table whose blank SKU ids are filled in one task (``_fill_blank_spus``)
+
+
+def _fill_blank_spus(products: DataFrame) -> DataFrame:
+    """SKU rows that leave the id blank (``spu`` "") take the SPU of the row above them, as one process
+    reads a table: the nearest row above that is not such a row (its anchor). When the anchor is a
+    SKU row, they are more SKUs of its SPU; when it is a row without SKU columns, or there is none, they
+    are one product of their own with no id (they share a key that names their anchor).
+
+    The table is never ordered whole: its rows are cut into buckets of ``BUCKET_ROWS`` positions, each
+    ordered on its own; a bucket's rows above their first anchor take the last anchor of the buckets
+    before it, found from one small row per bucket."""
+    blank = F.coalesce(F.col("spu") == "", F.lit(False))
+    rows = products.withColumn("bucket", F.expr(f"seq div {BUCKET_ROWS}"))
+    anchor = F.when(~blank, F.struct(F.col("seq").alias("at"), F.col("spu").alias("spu")))
+    upto = Window.partitionBy("table", "bucket").orderBy("seq").rowsBetween(Window.unboundedPreceding,
+                                                                           Window.currentRow)
+    rows = rows.withColumn("anchor", F.last(anchor, ignorenulls=True).over(upto))
+    last = rows.groupBy("table", "bucket").agg(F.max_by(anchor, F.when(~blank, F.col("seq"))).alias("last"))
+    before = Window.partitionBy("table").orderBy("bucket").rowsBetween(Window.unboundedPreceding, -1)
+    incoming = last.select("table", "bucket", F.last("last", ignorenulls=True).over(before).alias("incoming"))
+    rows = rows.join(F.broadcast(incoming), ["table", "bucket"], "left")
+    found = F.coalesce(F.col("anchor"), F.col("incoming"))
+    filled = F.when(found["spu"].isNotNull(), found["spu"]) \
+        .otherwise(F.concat(F.lit("\u0000"), F.coalesce(found["at"].cast("string"), F.lit("start"))))
+    return rows.withColumn("spu", F.when(blank, filled).otherwise(F.col("spu"))) \
+        .drop("bucket", "anchor", "incoming")
 
 
 def _gather_skus(products: DataFrame) -> DataFrame:
@@ -195,6 +223,7 @@ def _gather_skus(products: DataFrame) -> DataFrame:
     SKUs, as a table is read in one process. Runs are found without ordering the whole table: within
     one table and id, rows whose position minus their rank is the same are consecutive (a row of
     another id, or of this id without SKU columns, between two of them changes it)."""
+    products = _fill_blank_spus(products)
     columns = [name for name in products.columns if name != "spu"]
     sku_row = F.col("spu").isNotNull()
     by_id = Window.partitionBy("table", "spu").orderBy("seq")
