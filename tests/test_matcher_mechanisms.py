@@ -189,6 +189,22 @@ def test_a_third_person_subject_makes_a_predicate_about_a_person_but_their_shop_
     assert _decisions(matcher, "这个牌子家喻户晓。") == [("家喻户晓", None)]
 
 
+@pytest.mark.parametrize("text, decision", [
+    ("公安系统的责任最大。", ("最大", "REFERENT-ABSTRACT")),
+    ("课题组里老张年纪最大。", ("最大", "REFERENT-PERSON")),
+    ("农忙时节劳作最辛苦。", ("最", "REFERENT-ABSTRACT")),
+    ("入冬以来气温最低。", ("最低", "REFERENT-NATURE")),
+    ("入冬以来价格最低。", ("最低", None)),  # a goods subject
+    ("课题组里这台仪器精度最高。", ("最高", None)),  # a goods noun before the hit
+    ("这两年销量全省最高。", ("最高", None)),  # 全省 is the scope, 销量 the subject
+    ("让孩子最安全。", ("最", None)),  # 孩子 is the object of 让; the goods are the hidden subject
+    ("医生最推荐。", ("最", None)),  # a verb's subject is its agent, not what the claim describes
+])
+def test_an_adjective_predicate_without_a_head_is_judged_by_its_subject(
+        text: str, decision: tuple[str, str | None]) -> None:
+    assert _decisions(_referent_matcher("最", "最大", "最低", "最高"), text) == [decision]
+
+
 def test_goods_before_a_copula_keep_a_claim_whose_head_is_a_metaphor() -> None:
     matcher = _referent_matcher("最好")
     assert _decisions(matcher, "熬夜党最好的伙伴今晚来了。") == [("最好", "REFERENT-PERSON")]

@@ -5,7 +5,8 @@ shop. In real speech and writing the same words describe other things (老城区
 全球最古老的文明), sit in complaints (最寒碜的是外包装) or report a claim only to contradict it
 (号称全网最低价，其实……). For an absolute hit that no sense or exemption has decided, this module
 tags the hit's clause with jieba's parts of speech (computed on that clause only, cached), finds the
-head noun the hit modifies, and classifies it with the word classes of ``lexicons/referents.yaml``.
+head noun the hit modifies (or, for a predicate such as 风险最大, its subject), and classifies it with
+the word classes of ``lexicons/referents.yaml``.
 A hit about something that is not the goods is kept as advice (an ``info`` sense), never dropped.
 """
 
@@ -31,6 +32,9 @@ _SENTENCE_END = re.compile(r"[.!?。…\x00\n]")
 _NOUN = ("n", "t", "s", "vn", "an")  # tag prefixes of noun-like tokens
 _NOUN_IN_RUN = ("n", "vn", "an")  # a time or place word after a noun starts an adverbial, not a longer noun
 _SKIP_BEFORE_HEAD = ("m", "q", "a", "b", "f", "d", "z", "v")  # modifiers between 的 and its head noun
+_ADJECTIVE = ("a",)  # a predicate with these tags describes its subject (风险最大); a verb's subject is its agent
+_GOVERNS_OBJECT = ("v", "p")  # a noun after these is an object (让妈妈最放心), not the subject
+_SCOPE_KINDS = ("place", "time")  # right before a predicate these bound the comparison (全省最大, 今年最好)
 
 
 class Tagger(Protocol):
@@ -105,17 +109,70 @@ class Referents:
         if any(cue in left_text or cue in line[end:clause_end] for cue in self.goods_context):
             return None
         head = _head(right, degree)
-        if head is None:
-            subject = _subject(tagger.tags(left_text)) if left_text else None
-            if subject is not None and subject in self.pronouns:
-                return next((sense for _, sense in self.heads if sense.kind == "person"), None)
-            return None
+        if head is None:  # the left side is tagged only now, for the few hits that reach here
+            left = tagger.tags(left_text) if left_text else ()
+            return self._predicate_sense(line[start:end], degree, right, left, tagger)
         if self.goods.holds(head):
             return None
         for word_class, sense in self.heads:
-            if word_class.holds(head):  # the left side is tagged only now, for the few hits that reach here
+            if word_class.holds(head):
                 return None if left_text and self._goods_is_subject(tagger.tags(left_text)) else sense
         return None
+
+    def _predicate_sense(self, hit: str, degree: bool, right: Sequence[tuple[str, str]],
+                         left: Sequence[tuple[str, str]], tagger: Tagger) -> Sense | None:
+        """The advice for a hit with no head noun (风险最大, 他在我们那儿家喻户晓): its subject's word class.
+
+        A third-person pronoun opening the clause is a person. Otherwise only an adjective predicate (最大,
+        最|辛苦) has a subject that it describes; the subject is the noun just before the hit, past any
+        scope of the comparison (全省, 今年, 世界上) and adverbs or copulas, and never a verb's or a
+        preposition's object (让妈妈最放心: the goods are the hidden subject). Any goods noun before
+        the hit keeps the claim.
+        """
+        pronoun = _pronoun_subject(left)
+        if pronoun is not None and pronoun in self.pronouns:
+            return self._sense_of_kind("person")
+        if not left or any(_is_noun(tag) and self.goods.holds(word) for word, tag in left):
+            return None
+        if not _predicate_tag(hit, degree, right, tagger).startswith(_ADJECTIVE):
+            return None
+        subject = self._subject_noun(left)
+        if subject is None:
+            return None
+        return next((sense for word_class, sense in self.heads if word_class.holds(subject)), None)
+
+    def _subject_noun(self, left: Sequence[tuple[str, str]]) -> str | None:
+        """The last noun of the noun run that is the subject of a predicate right after ``left``."""
+        index = len(left) - 1
+        while index >= 0 and self._is_scope(left, index):  # 全省|最大, 今年|最好, 地球表面上|最大
+            if left[index][1].startswith("f"):
+                index -= 1
+                while index > 0 and _is_noun(left[index - 1][1]):
+                    index -= 1
+            index -= 1
+        while index >= 0 and (left[index][1].startswith("d") or left[index][0] in self.copulas):
+            index -= 1
+        if index < 0 or not _is_noun(left[index][1]):
+            return None
+        first = index
+        while first > 0 and _is_noun(left[first - 1][1]):
+            first -= 1
+        if first > 0 and left[first - 1][1].startswith(_GOVERNS_OBJECT):
+            return None
+        return left[index][0]
+
+    def _is_scope(self, left: Sequence[tuple[str, str]], index: int) -> bool:
+        """A place or time word, or a noun and a localiser, that bounds the comparison rather than being compared."""
+        word, tag = left[index]
+        if tag.startswith("f"):
+            return index > 0 and _is_noun(left[index - 1][1])
+        if not _is_noun(tag):
+            return False
+        kind = next((sense.kind for word_class, sense in self.heads if word_class.holds(word)), None)
+        return kind in _SCOPE_KINDS if kind is not None else tag.startswith(("t", "s"))
+
+    def _sense_of_kind(self, kind: str) -> Sense | None:
+        return next((sense for _, sense in self.heads if sense.kind == kind), None)
 
     def _goods_is_subject(self, left: Sequence[tuple[str, str]]) -> bool:
         """Goods before a copula (这本书是孩子最好的老师): the head is a metaphor for the goods."""
@@ -204,7 +261,15 @@ def _head(tokens: Sequence[tuple[str, str]], degree: bool) -> str | None:
     return None
 
 
-def _subject(tokens: Sequence[tuple[str, str]]) -> str | None:
+def _predicate_tag(hit: str, degree: bool, right: Sequence[tuple[str, str]], tagger: Tagger) -> str:
+    """The part of speech of the predicate: the word after a degree hit (最|辛苦), else the hit's own (最大)."""
+    tokens = right if degree else tagger.tags(hit)
+    if not tokens:
+        return ""
+    return tokens[0][1] if degree else tokens[-1][1]
+
+
+def _pronoun_subject(tokens: Sequence[tuple[str, str]]) -> str | None:
     """The clause's subject for a predicative hit (他在我们那儿家喻户晓), when it is a pronoun among its first tokens."""
     for index, (word, tag) in enumerate(tokens[:3]):
         if tag == "r":
