@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -35,7 +36,6 @@ BENCH = Path(__file__).resolve().parent.parent / "bench"
 @pytest.fixture(scope="module")
 def spark() -> Iterator[Any]:
     session = guard.spark.session("local[2]")
-    session.conf.set("spark.sql.shuffle.partitions", "2")
     yield session
     session.stop()
 
@@ -517,3 +517,13 @@ def test_history_meets_an_spu_with_numeric_parquet_ids(spark: Any, tmp_path: Pat
     reference.write_text(HISTORY_HEAD + ",历史成交价\n101,羊毛围巾,apparel,99,199,白色,99,10,2026-11-20 10:00=110.00\n"
                          "101,羊毛围巾,apparel,99,199,黑色,99,5,\n", encoding="utf-8")
     _history_agrees(spark, table, reference, merchant)
+
+
+@pytest.mark.parametrize("master, cores", [("local", 1), ("local[3]", 3), ("local[4,2]", 4), ("local[*]", os.cpu_count()),
+                                           (None, os.cpu_count())])
+def test_a_local_master_names_its_cores(master: str | None, cores: int) -> None:
+    assert guard.spark._local_cores(master) == cores
+
+
+def test_a_local_session_shuffles_into_twice_as_many_partitions_as_cores(spark: Any) -> None:
+    assert spark.conf.get("spark.sql.shuffle.partitions") == "4"  # local[2]; Spark's default is 200
