@@ -373,11 +373,13 @@ def test_cli_spark_reads_columns_and_says_what_it_ignored(spark: Any, tmp_path: 
 def test_a_table_that_names_no_field_is_refused(spark: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     table = tmp_path / "other.csv"
     table.write_text("a,b\n1,2\n", encoding="utf-8")
-    with pytest.raises(ValueError, match="none of its columns names a field"):
+    with pytest.raises(ValueError, match="no header row: none of the first 2 lines names two known columns"):
         guard.spark.read_records(spark, [str(table)])
-    legacy = tmp_path / "gb.csv"  # a shop export in GB18030: Spark reads UTF-8, so the header is unreadable
-    legacy.write_bytes("商品ID,商品名称,类目\nA1,T恤,服饰鞋包\n".encode("gb18030"))
-    assert main(["check", "--spark", "--master", "local[2]", str(legacy), "--format", "jsonl",
+    # a folder of part files is read by Spark alone, as UTF-8: a GB18030 header is unreadable there
+    parts = tmp_path / "export.csv"
+    parts.mkdir()
+    (parts / "part-00000.csv").write_bytes("商品ID,商品名称,类目\nA1,T恤,服饰鞋包\n".encode("gb18030"))
+    assert main(["check", "--spark", "--master", "local[2]", str(parts), "--format", "jsonl",
                  "--output", str(tmp_path / "out")]) == 2
     assert "must be UTF-8 with its header on the first line" in capsys.readouterr().err
 
@@ -527,3 +529,28 @@ def test_a_local_master_names_its_cores(master: str | None, cores: int) -> None:
 
 def test_a_local_session_shuffles_into_twice_as_many_partitions_as_cores(spark: Any) -> None:
     assert spark.conf.get("spark.sql.shuffle.partitions") == "4"  # local[2]; Spark's default is 200
+
+
+def test_a_gb18030_export_with_a_title_row_is_read_as_guard_check_reads_it(spark: Any, tmp_path: Path,
+                                                                          merchant: Path) -> None:
+    # the bundled shop export: GB18030, a title row above the header, units in the headers, a 历史成交价 column
+    export = BENCH.parent / "examples" / "exports" / "shop-export.csv"
+    tabbed = tmp_path / "tabbed.csv"  # and a tab-separated copy, with an empty line below its title
+    text = export.read_bytes().decode("gb18030").splitlines()
+    tabbed.write_bytes("\n".join([text[0], "", *(line.replace(",", "\t") for line in text[1:] if "\"" not in line)])
+                       .encode("gb18030"))
+    for source in (export, tabbed):
+        expected = check_files([source, merchant], now=NOW, lang="en")
+        assert len(expected.findings) >= 5 and expected.warnings
+        result = guard.spark.check(spark, [str(source), str(merchant)], now=NOW, lang="en")
+        assert _where(result.problems) == _where(expected.problems)
+        assert _where(result.warnings) == _where(expected.warnings), source.name
+        assert (result.read, result.rejected) == (expected.summary.read, expected.summary.rejected)
+        found = sorted(_unfiled(json.loads(line)) for line in result.findings.toJSON().collect())
+        assert found == sorted(_unfiled(json.loads(line)) for line in render_jsonl(expected).splitlines())
+
+
+def test_a_utf16_csv_is_refused_with_what_to_do(spark: Any, tmp_path: Path) -> None:
+    export = BENCH.parent / "examples" / "exports" / "qianniu-package.csv"
+    with pytest.raises(ValueError, match="UTF-16 text, which Spark cannot split into lines; save it as UTF-8"):
+        guard.spark.read_records(spark, [str(export)])

@@ -37,18 +37,22 @@ profile such as 微信小店's fields in fen, ``--columns``), and each row throu
 reading (lists, qualifications, 原价 beside 售价, platform categories). JSON-lines records in a
 back end's own shape are adapted as in one process. A table's rows are read as one process reads
 them: a row with nothing in it is skipped, and consecutive rows with SKU columns and the same
-product id are one SPU (``_spu_of``, ``_gather_skus``). What Spark
-reads row by row cannot do: a CSV must be UTF-8 (or name its encoding to Spark) with its header on
-the first line. A SKU row that leaves the id blank belongs to the row above, as in one process
-(``_fill_blank_spus``); the SKUs may also come as a JSON list in a ``skus`` column.
+product id are one SPU (``_spu_of``, ``_gather_skus``). A SKU row that leaves the id blank belongs
+to the row above, as in one process (``_fill_blank_spus``); the SKUs may also come as a JSON list in
+a ``skus`` column. A CSV file of this machine is read in the encoding (UTF-8 or GB18030), with the
+delimiter and from the header row (below any title rows) that one process finds (``_csv_layout``);
+a CSV Spark reads from elsewhere (a folder of parts, HDFS) must be UTF-8 with its header on the
+first line, and a UTF-16 file is refused (Spark cannot split it into lines).
 """
 
 from __future__ import annotations
 
+import csv
 import io
+import itertools
 import json
-import re
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -62,9 +66,9 @@ from guard.facts import REFERENCE_WINDOW
 from guard.findings import Finding
 from guard.io.catalog import Catalog, parse_records
 from guard.io.profiles import detect
-from guard.io.readers import (SKU_FIELDS, Columns, ProfileAdapter, RawRecord, ReadItem, gathered_product,
-                              header_columns, ignored_notice, profile_notice, read_jsonl, row_record,
-                              single_row_product)
+from guard.io.readers import (HEADER_SEARCH_ROWS, SKU_FIELDS, Columns, ProfileAdapter, RawRecord, ReadItem,
+                              _delimiter, _open_text, _text_encoding, gathered_product, header_columns, ignored_notice,
+                              locate_header, profile_notice, read_jsonl, row_record, single_row_product)
 from guard.model import CHINA_TZ, Merchant
 from guard.parallel import ProductRef, check_product_records, check_references
 from guard.report.json import finding_line
@@ -422,6 +426,48 @@ class Records:
     notices: list[InputProblem]
 
 
+@dataclass(frozen=True)
+class CsvLayout:
+    """How to read a CSV file as ``guard check`` reads it: Spark's name of its encoding, its delimiter,
+    the header row's cells, the lines Spark reads above the first row of data (``skip``: title rows
+    and the header; Spark passes over empty lines) and the number of that row in the file."""
+
+    encoding: str
+    sep: str
+    names: list[str]
+    skip: int
+    first_row: int
+
+
+_SPARK_ENCODINGS = {"utf-8-sig": "UTF-8", "gb18030": "GB18030"}
+_SPARK_CHARSETS = frozenset({"UTF-8"})  # of those, what Spark 4 reads without spark.sql.legacy.javaCharsets
+
+
+def _csv_layout(name: str, columns: Mapping[str, str] | None) -> CsvLayout | None:
+    """The layout of a CSV file of this machine, found from its first lines as ``read_csv`` finds it;
+    None for what this process cannot open (a folder of parts, another file system): Spark's own
+    reading (UTF-8, header on the first line). A file with no header row, or in an encoding Spark
+    cannot split into lines (UTF-16), is refused with what to do."""
+    path = Path(name)
+    if not path.is_file():
+        return None
+    encoding = _text_encoding(path)
+    if encoding not in _SPARK_ENCODINGS:
+        raise ValueError(f"{name}: {encoding.upper()} text, which Spark cannot split into lines; save it as UTF-8 "
+                         "(or GB18030), or check it without --spark")
+    with _open_text(path, "\n") as handle:
+        lines = list(itertools.islice(handle, HEADER_SEARCH_ROWS))
+    sep = _delimiter("".join(lines))
+    rows = [next(csv.reader([line], delimiter=sep), []) for line in lines]
+    found, _ = locate_header(rows, columns)
+    if found is None:
+        raise ValueError(f"{name}: no header row: none of the first {len(rows)} lines names two known columns "
+                         "(商品ID, 商品名称, 类目, 价格 …)")
+    names = [cell.lstrip("\ufeff") for cell in rows[found]]
+    skip = sum(1 for line in lines[:found + 1] if line.strip("\r\n"))
+    return CsvLayout(_SPARK_ENCODINGS[encoding], sep, names, skip, found + 2)
+
+
 def read_records(spark: SparkSession, paths: Sequence[str | Path], columns: Mapping[str, str] | None = None) -> Records:
     """Every record of the files, read by Spark.
 
@@ -444,27 +490,41 @@ def read_records(spark: SparkSession, paths: Sequence[str | Path], columns: Mapp
             frame = frame.withColumn("kind", F.when(kind.isin(*OTHER_KINDS), kind).otherwise(F.lit("product"))) \
                 .withColumn("table", F.lit(-1)).withColumn("spu", F.lit(None).cast("string"))
         elif suffix in (".parquet", ".csv"):
-            table = spark.read.parquet(name) if suffix == ".parquet" else spark.read.option("header", True).csv(name)
-            first_row = 2 if suffix == ".csv" else 1
-            profile = detect(str(column).strip() for column in table.columns)
-            header = header_columns(table.columns, columns, profile)
+            layout = _csv_layout(name, columns) if suffix == ".csv" else None
+            skip = 0  # lines Spark reads above the first row of data (title rows and the header)
+            if layout is not None:  # a file of this machine: its encoding, delimiter and header row as one process finds them
+                if layout.encoding not in _SPARK_CHARSETS:  # Spark 4 reads GB18030 only with Java's charsets allowed
+                    spark.conf.set("spark.sql.legacy.javaCharsets", "true")
+                table = spark.read.schema(T.StructType([T.StructField(f"_c{i}", T.StringType()) for i in range(len(layout.names))])) \
+                    .option("header", False).option("sep", layout.sep).option("encoding", layout.encoding).csv(name)
+                names, skip, first_row = layout.names, layout.skip, layout.first_row
+            elif suffix == ".csv":
+                table = spark.read.option("header", True).csv(name)
+                names, first_row = table.columns, 2
+            else:
+                table = spark.read.parquet(name)
+                names, first_row = table.columns, 1
+            profile = detect(str(column).strip() for column in names)
+            header = header_columns(names, columns, profile)
             if not any(header.fields):
-                raise ValueError(f"{name}: none of its columns names a field guard reads (商品ID, 商品名称, 类目, 价格 …); "
-                                 "on Spark a CSV must be UTF-8 with its header on the first line (no title rows): "
-                                 "convert it, or check it without --spark")
-            where = "row 1" if suffix == ".csv" else "columns"
+                raise ValueError(f"{name}: none of its columns names a field guard reads (商品ID, 商品名称, 类目, 价格 …)"
+                                 + ("" if layout is not None or suffix != ".csv" else
+                                    "; a CSV that is not a file of this machine (a folder, HDFS) must be UTF-8 with its "
+                                    "header on the first line: convert it, or check it without --spark"))
+            where = f"row {first_row - 1}" if suffix == ".csv" else "columns"
             if profile is not None:
                 notices.append(profile_notice(name, where, profile))
             if header.ignored:
                 notices.append(ignored_notice(name, where, header.ignored))
             cells = [F.col(f"`{column}`").alias(f"c{index}") for index, column in enumerate(table.columns)
-                     if header.fields[index] is not None]
+                     if index < len(header.fields) and header.fields[index] is not None]
             rows = table.select(F.to_json(F.struct(*cells)).alias("record")).rdd.map(lambda row: row.record)
             categories = dict(getattr(columns, "categories", None) or {})
             # each row read as one process reads it: a row with nothing in it is skipped (its number stays
             # taken); the others are numbered again without gaps, so that consecutive rows have consecutive
             # positions, and carry the id of their SPU when they have SKU columns (``_gather_skus``)
-            read = rows.zipWithIndex().map(lambda pair, t=header, c=categories: (pair[1], pair[0], *_spu_of(t, pair[0], c))) \
+            read = rows.zipWithIndex().filter(lambda pair, k=skip: pair[1] >= k) \
+                .map(lambda pair, t=header, c=categories, k=skip: (pair[1] - k, pair[0], *_spu_of(t, pair[0], c))) \
                 .filter(lambda item: not item[2])
             frame = read.zipWithIndex().map(
                 lambda pair, n=number, f=name, r=first_row: (n * _SEQ_PER_FILE + pair[1], f, f"row {pair[0][0] + r}",

@@ -502,6 +502,19 @@ def _find_header(rows: list[tuple[int, list[Any]]], headers: dict[str, str]) -> 
     return None
 
 
+def locate_header(head: Sequence[Sequence[Any]], columns_map: Mapping[str, str] | None = None,
+                  ) -> tuple[int | None, Profile | None]:
+    """Which of a table's first rows is its header (None: none is), and the back end whose header it is.
+
+    A back end's own header row wins over a row of API names above it; else the first row naming two
+    known columns."""
+    for index, row in enumerate(head[:HEADER_SEARCH_ROWS]):
+        profile = detect(str(cell).strip() for cell in row if cell is not None)
+        if profile is not None:
+            return index, profile
+    return _find_header(list(enumerate(head)), _header_map(columns_map)), None
+
+
 def _column_letter(index: int) -> str:
     """0 → A, 25 → Z, 26 → AA, as spreadsheets name columns."""
     letters = ""
@@ -516,7 +529,6 @@ def _tabular_records(rows: Iterator[tuple[int, list[Any]]], name: str, sheet: st
                      columns_map: Mapping[str, str] | None = None, spreadsheet: bool = False) -> Iterator[ReadItem]:
     """Records of one table; locations are "row N", or "sheet!row N" for a workbook's sheets after the first."""
     prefix = f"{sheet}!" if sheet else ""
-    headers = _header_map(columns_map)
     head: list[tuple[int, list[Any]]] = []
     for item in rows:
         head.append(item)
@@ -524,14 +536,7 @@ def _tabular_records(rows: Iterator[tuple[int, list[Any]]], name: str, sheet: st
             break
     if not head:
         return
-    profile, found = None, None
-    for index, (_, row) in enumerate(head):  # a back end's own header row wins over a row of API names above it
-        profile = detect(str(cell).strip() for cell in row if cell is not None)
-        if profile is not None:
-            found, headers = index, _header_map(columns_map, profile)
-            break
-    if profile is None:
-        found = _find_header(head, headers)
+    found, profile = locate_header([row for _, row in head], columns_map)
     if found is None:
         yield InputProblem(name, f"{prefix}row {head[0][0]}", "$", "no header row: none of the first rows names two known "
                            "columns (商品ID, 商品名称, 类目, 价格 …)",
