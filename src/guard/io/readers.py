@@ -231,6 +231,16 @@ class JsonStream:
             raise _Unstreamable
         self._at += 1
 
+    def _closes(self, bracket: str) -> bool:
+        """After an element or entry: True at the closing ``bracket``, False at a comma (else malformed)."""
+        following = self._peek()
+        self._at += 1
+        if following == bracket:
+            return True
+        if following != ",":
+            raise _Unstreamable
+        return False
+
     def _give(self, item: ReadItem) -> Iterator[ReadItem]:
         self.given += 1
         if self._kinds is None or not isinstance(item, RawRecord) or item.kind in self._kinds:
@@ -247,12 +257,8 @@ class JsonStream:
         while True:
             yield from self._give(RawRecord(kind, self._value(decoder), self._name, f"{where}[{index}]"))
             index += 1
-            following = self._peek()
-            self._at += 1
-            if following == "]":
+            if self._closes("]"):
                 return
-            if following != ",":
-                raise _Unstreamable
 
     def records(self) -> Iterator[ReadItem]:
         first = self._peek()
@@ -287,12 +293,8 @@ class JsonStream:
                     yield from self._entry(key, self._value())
                 else:
                     held.append((key, self._value()))
-                following = self._peek()
-                self._at += 1
-                if following == "}":
+                if self._closes("}"):
                     break
-                if following != ",":
-                    raise _Unstreamable
         if held is None:
             return
         doc = dict(held)  # as a whole parse reads it: a repeated key keeps its first place and last value
