@@ -373,7 +373,7 @@ def test_cli_spark_reads_columns_and_says_what_it_ignored(spark: Any, tmp_path: 
 def test_a_table_that_names_no_field_is_refused(spark: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     table = tmp_path / "other.csv"
     table.write_text("a,b\n1,2\n", encoding="utf-8")
-    with pytest.raises(ValueError, match="no header row: none of the first 2 lines names two known columns"):
+    with pytest.raises(ValueError, match="no header row: none of the first 2 rows names two known columns"):
         guard.spark.read_records(spark, [str(table)])
     # a folder of part files is read by Spark alone, as UTF-8: a GB18030 header is unreadable there
     parts = tmp_path / "export.csv"

@@ -40,13 +40,15 @@ them: a row with nothing in it is skipped, and consecutive rows with SKU columns
 product id are one SPU (``_spu_of``, ``_gather_skus``). A SKU row that leaves the id blank belongs
 to the row above, as in one process (``_fill_blank_spus``); the SKUs may also come as a JSON list in
 a ``skus`` column. A CSV file of this machine is read in the encoding (UTF-8 or GB18030), with the
-delimiter and from the header row (below any title rows) that one process finds (``_csv_layout``);
+delimiter and from the header row (below any title rows) that one process finds, with quotes doubled
+inside quoted cells, cells over several lines and row numbers as one process gives them (``_csv_layout``);
 a CSV Spark reads from elsewhere (a folder of parts, HDFS) must be UTF-8 with its header on the
 first line, and a UTF-16 file is refused (Spark cannot split it into lines).
 """
 
 from __future__ import annotations
 
+import bisect
 import csv
 import io
 import itertools
@@ -61,7 +63,7 @@ from pathlib import Path
 from typing import Any
 
 from guard.check import unknown_merchant
-from guard.errors import InputProblem
+from guard.errors import InputFileError, InputProblem
 from guard.facts import REFERENCE_WINDOW
 from guard.findings import Finding
 from guard.io.catalog import Catalog, parse_records
@@ -429,24 +431,34 @@ class Records:
 @dataclass(frozen=True)
 class CsvLayout:
     """How to read a CSV file as ``guard check`` reads it: Spark's name of its encoding, its delimiter,
-    the header row's cells, the lines Spark reads above the first row of data (``skip``: title rows
-    and the header; Spark passes over empty lines) and the number of that row in the file."""
+    the header row's cells, whether a quoted cell spans lines (then Spark reads it with ``multiLine``),
+    the records Spark reads above the first row of data (``skip``: title rows and the header), the
+    header's row number, and the blank rows below it that one process numbers and Spark passes over
+    (``gaps``: each one's row number minus the blank rows before it)."""
 
     encoding: str
     sep: str
     names: list[str]
+    multiline: bool
     skip: int
-    first_row: int
+    header_row: int
+    gaps: tuple[int, ...]
+
+    def row(self, index: int) -> int:
+        """The row number one process gives the ``index``-th record Spark reads below the header."""
+        row = self.header_row + 1 + index
+        return row + bisect.bisect_right(self.gaps, row)
 
 
 _SPARK_ENCODINGS = {"utf-8-sig": "UTF-8", "gb18030": "GB18030"}
 _SPARK_CHARSETS = frozenset({"UTF-8"})  # of those, what Spark 4 reads without spark.sql.legacy.javaCharsets
+_SPARK_BLANK = "".join(map(chr, range(33)))  # reading lines, Spark passes over a line of nothing but these (Java's trim)
 
 
 def _csv_layout(name: str, columns: Mapping[str, str] | None) -> CsvLayout | None:
-    """The layout of a CSV file of this machine, found from its first lines as ``read_csv`` finds it;
-    None for what this process cannot open (a folder of parts, another file system): Spark's own
-    reading (UTF-8, header on the first line). A file with no header row, or in an encoding Spark
+    """The layout of a CSV file of this machine, read through once as ``read_csv`` reads it; None for what
+    this process cannot open (a folder of parts, another file system): Spark's own reading (UTF-8,
+    header on the first line). A file with no header row, a malformed one, or one in an encoding Spark
     cannot split into lines (UTF-16), is refused with what to do."""
     path = Path(name)
     if not path.is_file():
@@ -455,17 +467,43 @@ def _csv_layout(name: str, columns: Mapping[str, str] | None) -> CsvLayout | Non
     if encoding not in _SPARK_ENCODINGS:
         raise ValueError(f"{name}: {encoding.upper()} text, which Spark cannot split into lines; save it as UTF-8 "
                          "(or GB18030), or check it without --spark")
+    rows: list[list[str]] = []  # the first rows, where the header is searched
+    empty: list[int] = []  # rows of an empty line: no Spark reading keeps them
+    blank: list[int] = []  # rows of one line of nothing but blanks: Spark reading lines passes over them too
+    multiline = False
     with _open_text(path, "\n") as handle:
-        lines = list(itertools.islice(handle, HEADER_SEARCH_ROWS))
-    sep = _delimiter("".join(lines))
-    rows = [next(csv.reader([line], delimiter=sep), []) for line in lines]
+        sep = _delimiter("".join(itertools.islice(handle, HEADER_SEARCH_ROWS)))
+        handle.seek(0)
+        lines: list[str] = []
+
+        def feed() -> Iterator[str]:
+            for line in handle:
+                lines.append(line)
+                yield line
+
+        number = 0
+        try:
+            for number, row in enumerate(csv.reader(feed(), delimiter=sep), start=1):
+                if len(rows) < HEADER_SEARCH_ROWS:
+                    rows.append(row)
+                if len(lines) > 1:
+                    multiline = True
+                elif not row:
+                    empty.append(number)
+                elif not lines[0].strip(_SPARK_BLANK):
+                    blank.append(number)
+                lines.clear()
+        except csv.Error as exc:
+            raise InputFileError(f"{name}: malformed CSV: {exc}") from None
     found, _ = locate_header(rows, columns)
     if found is None:
-        raise ValueError(f"{name}: no header row: none of the first {len(rows)} lines names two known columns "
+        raise ValueError(f"{name}: no header row: none of the first {len(rows)} rows names two known columns "
                          "(商品ID, 商品名称, 类目, 价格 …)")
-    names = [cell.lstrip("\ufeff") for cell in rows[found]]
-    skip = sum(1 for line in lines[:found + 1] if line.strip("\r\n"))
-    return CsvLayout(_SPARK_ENCODINGS[encoding], sep, names, skip, found + 2)
+    header = found + 1
+    passed = sorted(empty if multiline else empty + blank)  # a line of blanks is a record of its own in multiLine
+    below = [row for row in passed if row > header]
+    return CsvLayout(_SPARK_ENCODINGS[encoding], sep, [cell.lstrip("\ufeff") for cell in rows[found]], multiline,
+                     header - (len(passed) - len(below)), header, tuple(row - index for index, row in enumerate(below)))
 
 
 def read_records(spark: SparkSession, paths: Sequence[str | Path], columns: Mapping[str, str] | None = None) -> Records:
@@ -495,9 +533,11 @@ def read_records(spark: SparkSession, paths: Sequence[str | Path], columns: Mapp
             if layout is not None:  # a file of this machine: its encoding, delimiter and header row as one process finds them
                 if layout.encoding not in _SPARK_CHARSETS:  # Spark 4 reads GB18030 only with Java's charsets allowed
                     spark.conf.set("spark.sql.legacy.javaCharsets", "true")
+                # a quote inside a quoted cell is doubled, as spreadsheets write it and as one process reads it
                 table = spark.read.schema(T.StructType([T.StructField(f"_c{i}", T.StringType()) for i in range(len(layout.names))])) \
-                    .option("header", False).option("sep", layout.sep).option("encoding", layout.encoding).csv(name)
-                names, skip, first_row = layout.names, layout.skip, layout.first_row
+                    .option("header", False).option("sep", layout.sep).option("encoding", layout.encoding) \
+                    .option("escape", '"').option("multiLine", layout.multiline).csv(name)
+                names, skip, first_row = layout.names, layout.skip, layout.header_row + 1
             elif suffix == ".csv":
                 table = spark.read.option("header", True).csv(name)
                 names, first_row = table.columns, 2
@@ -527,9 +567,12 @@ def read_records(spark: SparkSession, paths: Sequence[str | Path], columns: Mapp
                 .map(lambda pair, t=header, c=categories, k=skip: (pair[1] - k, pair[0], *_spu_of(t, pair[0], c))) \
                 .filter(lambda item: not item[2])
             frame = read.zipWithIndex().map(
-                lambda pair, n=number, f=name, r=first_row: (n * _SEQ_PER_FILE + pair[1], f, f"row {pair[0][0] + r}",
+                lambda pair, n=number, f=name, r=first_row, at=layout: (n * _SEQ_PER_FILE + pair[1], f,
+                                                                      f"row {at.row(pair[0][0]) if at else pair[0][0] + r}",
                                                              pair[0][1], pair[0][3])) \
                 .toDF("seq long, file string, location string, record string, spu string")
+            if layout is not None and layout.multiline:  # Spark read the file in one task: check it on every core
+                frame = frame.repartition(spark.sparkContext.defaultParallelism)
             frame = frame.withColumn("kind", F.lit("product")).withColumn("table", F.lit(len(tables)))
             tables.append(header)
         else:

@@ -158,6 +158,7 @@ class _Unstreamable(Exception):
 
 
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
+_NUMBER_TAIL = re.compile(r"[0-9.eE+\-]*")  # what may still follow the digits a number was decoded from
 _FAST = json.JSONDecoder()  # for records that are passed over: floats are cheaper than Decimals
 
 
@@ -221,8 +222,8 @@ class JsonStream:
                 raise _Unstreamable from None
             except RecursionError:
                 raise _Unstreamable from None
-            if end == len(self._text) and self._more():  # a number or a literal may be cut at the chunk's end
-                continue
+            if _NUMBER_TAIL.match(self._text, end).end() == len(self._text) and self._more():  # type: ignore[union-attr]
+                continue  # a number may go on past the chunk's end (1| or 1.|5: decoded so far as 1)
             self._at = end
             return value
 

@@ -1,4 +1,4 @@
-"""Review: CSV files that Spark reads otherwise than guard check (one process) reads them."""
+"""Local CSV files on Spark: every row read as guard check (one process) reads it, at its row number."""
 
 from __future__ import annotations
 
@@ -52,10 +52,10 @@ def _on_spark(spark: Any, path: Path) -> list[tuple[str, Any]]:
     "blank-line-between-rows", "spaces-only-line-between-rows", "crlf-blank-line-between-rows",
     "doubled-quote-in-a-cell", "backslash-before-a-closing-quote", "cell-over-two-lines",
 ], argvalues=[
-    # a title area with a line of spaces: Spark passes over it, the layout counts it, the first row of data is lost
+    # a title area with a line of spaces: Spark passes over it, and it must not cost the first row of data
     "   \n" + HEAD + ROWS,
     "\t\n" + HEAD + ROWS,
-    # a quoted title cell over two lines is one row for csv, two lines for the layout: every row one further down
+    # a quoted title cell over two lines is one row for csv (and for Spark, which then reads the file multiLine)
     '"店铺商品导出\n2026-11"\n' + HEAD + ROWS,
     # a blank line between rows takes a row number in one process; Spark passes over it
     HEAD + "P1,纯棉T恤,apparel,59\n\nP2,羊毛围巾,apparel,99\n",

@@ -1,4 +1,4 @@
-"""Review: inputs on which the element-by-element JSON reading disagrees with a whole parse."""
+"""JSON documents streamed: a number that a chunk cuts after its point or exponent is read whole."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ def _cut_after(head: str, number: str, tail: str, cut: int) -> str:
 def test_a_top_level_list_element_number_cut_after_its_point_or_exponent(tmp_path: Path, number: str,
                                                                           cut: int) -> None:
     # the first chunk of the file ends inside the number, just after "1." or "2e": the number read so far
-    # is a whole number, and the stream gives it before it finds the rest
+    # is a whole number: the stream must read on before it gives it
     path = tmp_path / "c.json"
     path.write_text(_cut_after('{"products": [', number, "]}", cut), encoding="utf-8")
     assert _whole(path) == [("product", Decimal(number) if "." in number or "e" in number.lower() else int(number),
@@ -40,7 +40,7 @@ def test_a_top_level_list_element_number_cut_after_its_point_or_exponent(tmp_pat
 
 
 def test_a_top_level_scalar_entry_cut_after_its_point(tmp_path: Path) -> None:
-    # after "products", an entry's value is given as it is decoded: "merchant": 1.5 is read as 1
+    # after "products", an entry is given as it is decoded: "merchant": 1.5 must not be read as 1
     path = tmp_path / "c.json"
     path.write_text(_cut_after('{"products": [], "merchant": ', "1.5", "}", 2), encoding="utf-8")
     assert _whole(path) == [("merchant", Decimal("1.5"), "$.merchant")]
