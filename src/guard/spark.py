@@ -481,7 +481,6 @@ def _csv_layout(name: str, columns: Mapping[str, str] | None) -> CsvLayout | Non
                 lines.append(line)
                 yield line
 
-        number = 0
         try:
             for number, row in enumerate(csv.reader(feed(), delimiter=sep), start=1):
                 if len(rows) < HEADER_SEARCH_ROWS:
@@ -530,13 +529,14 @@ def read_records(spark: SparkSession, paths: Sequence[str | Path], columns: Mapp
         elif suffix in (".parquet", ".csv"):
             layout = _csv_layout(name, columns) if suffix == ".csv" else None
             skip = 0  # lines Spark reads above the first row of data (title rows and the header)
-            if layout is not None:  # a file of this machine: its encoding, delimiter and header row as one process finds them
+            if layout is not None:  # a file of this machine: read as one process reads it (``_csv_layout``)
                 if layout.encoding not in _SPARK_CHARSETS:  # Spark 4 reads GB18030 only with Java's charsets allowed
                     spark.conf.set("spark.sql.legacy.javaCharsets", "true")
+                as_text = T.StructType([T.StructField(f"_c{i}", T.StringType()) for i in range(len(layout.names))])
                 # a quote inside a quoted cell is doubled, as spreadsheets write it and as one process reads it
-                table = spark.read.schema(T.StructType([T.StructField(f"_c{i}", T.StringType()) for i in range(len(layout.names))])) \
-                    .option("header", False).option("sep", layout.sep).option("encoding", layout.encoding) \
-                    .option("escape", '"').option("multiLine", layout.multiline).csv(name)
+                table = spark.read.schema(as_text).option("header", False).option("sep", layout.sep) \
+                    .option("encoding", layout.encoding).option("escape", '"').option("multiLine", layout.multiline) \
+                    .csv(name)
                 names, skip, first_row = layout.names, layout.skip, layout.header_row + 1
             elif suffix == ".csv":
                 table = spark.read.option("header", True).csv(name)
