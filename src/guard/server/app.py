@@ -136,12 +136,13 @@ def _body_of(model: type[BaseModel]) -> dict[str, Any]:
 
 def make_app(service: Service, *, max_body: int = MAX_BODY, api_key: str | None = None,
              max_concurrency: int = MAX_CONCURRENCY, queue_timeout: float = QUEUE_TIMEOUT,
-             read_timeout: float = READ_TIMEOUT) -> FastAPI:
+             read_timeout: float = READ_TIMEOUT, lint_processes: Any = None) -> FastAPI:
     """The HTTP door over ``service``.
 
     At most ``max_concurrency`` checks and lints run at once, in worker threads; one that waits
     longer than ``queue_timeout`` seconds for a turn is answered 503 with Retry-After. With an
-    ``api_key``, every route under ``/v1`` requires it.
+    ``api_key``, every route under ``/v1`` requires it. With ``lint_processes`` (a ``LintProcesses``),
+    a lint body of at least its threshold is linted in one of its worker processes.
     """
     app = FastAPI(title="guard", version=__version__, redoc_url=None,
                   description="Live-commerce compliance checks and script linting; the same reports as the library. "
@@ -188,7 +189,10 @@ def make_app(service: Service, *, max_body: int = MAX_BODY, api_key: str | None 
               openapi_extra=_body_of(LintRequest))
     async def lint(request: Request) -> Response:
         """Lint a script: every banned term with its rule, tier, offsets and a rewrite."""
-        return await offload(await request.body(), LintRequest, service.lint)
+        body = await request.body()
+        if lint_processes is not None and len(body) >= lint_processes.threshold:
+            return Response(await bounded(lint_processes.lint, body), media_type="application/json")
+        return await offload(body, LintRequest, service.lint)
 
     async def library(call: Callable[..., Any], *args: Any) -> Any:
         return await bounded(_library, call, *args)

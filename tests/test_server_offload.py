@@ -1,0 +1,94 @@
+"""Big lints in worker processes: the same answers as in a thread, and only for bodies that are big."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from guard.rules.loader import load_rules
+from guard.server import Service, make_app
+from guard.server.offload import LintProcesses
+
+SCRIPT = "这款面霜是全网最好的，可以消炎，三天见效。家人们加微信私聊改价。" * 4
+
+
+class Counted:
+    """The worker processes, counting the bodies they are given."""
+
+    def __init__(self, processes: LintProcesses) -> None:
+        self.processes = processes
+        self.threshold = processes.threshold
+        self.bodies = 0
+
+    def lint(self, body: bytes) -> bytes:
+        self.bodies += 1
+        return self.processes.lint(body)
+
+
+@pytest.fixture(scope="module")
+def service() -> Service:
+    return Service(load_rules())
+
+
+@pytest.fixture(scope="module")
+def processes(service: Service) -> Iterator[LintProcesses]:
+    found = LintProcesses(service, 1, threshold=200)
+    yield found
+    found.close()
+
+
+def _answers(app: Any, body: bytes) -> tuple[int, Any]:
+    with TestClient(app) as client:
+        response = client.post("/v1/lint", content=body, headers={"Content-Type": "application/json"})
+    return response.status_code, response.json()
+
+
+def test_a_big_lint_is_answered_by_a_worker_process_as_in_a_thread(service: Service,
+                                                                    processes: LintProcesses) -> None:
+    counted = Counted(processes)
+    offloaded = make_app(service, lint_processes=counted)
+    threads = make_app(service)
+    big = json.dumps({"text": SCRIPT, "platform": "douyin", "category": "cosmetics"}, ensure_ascii=False).encode()
+    assert len(big) >= 200
+    status, report = _answers(offloaded, big)
+    assert status == 200 and report["findings"] and counted.bodies == 1
+    assert (status, report) == _answers(threads, big)
+    small = json.dumps({"text": "最好的面霜"}, ensure_ascii=False).encode()
+    assert len(small) < 200
+    assert _answers(offloaded, small) == _answers(threads, small) and counted.bodies == 1  # in a thread
+
+
+def test_a_big_bad_body_is_refused_as_in_a_thread(service: Service, processes: LintProcesses) -> None:
+    bad = json.dumps({"text": SCRIPT, "platform": "no-such-platform"}, ensure_ascii=False).encode()
+    status, answer = _answers(make_app(service, lint_processes=processes), bad)
+    assert status == 400 and (status, answer) == _answers(make_app(service), bad)
+
+
+class WhereLinted(Service):
+    """A service whose lint says which process ran it."""
+
+    def lint(self, request: Any) -> dict[str, Any]:
+        return {**super().lint(request), "pid": os.getpid()}
+
+
+def test_a_big_lint_runs_in_another_process() -> None:
+    service = WhereLinted(load_rules())
+    processes = LintProcesses(service, 1, threshold=200)
+    try:
+        body = json.dumps({"text": SCRIPT}, ensure_ascii=False).encode()
+        assert _answers(make_app(service, lint_processes=processes), body)[1]["pid"] != os.getpid()
+        assert _answers(make_app(service), body)[1]["pid"] == os.getpid()  # without: this process's thread
+    finally:
+        processes.close()
+
+
+def test_serve_refuses_a_negative_number_of_lint_processes(capsys: pytest.CaptureFixture[str]) -> None:
+    from guard.cli import main
+
+    assert main(["serve", "--port", "0", "--lint-processes", "-1"]) == 2
+    assert "--lint-processes must be 0" in capsys.readouterr().err
