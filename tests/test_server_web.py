@@ -53,6 +53,7 @@ def test_a_catalog_upload_is_checked_like_the_command_and_names_the_merchant_s_f
     report = client.post("/v1/catalog?name=shop-export.csv&now=2026-11-26T10:00:00%2B08:00", content=body).json()
     assert report["summary"]["rejected"] == 0 and {f["rule"] for f in report["findings"]} >= {"PRICE-007", "CONTENT-001"}
     assert all(w["file"] == "shop-export.csv" for w in report["warnings"])
+    assert report["findings"] and all(f["file"] == "shop-export.csv" for f in report["findings"])  # not the server's path
     workbook = client.post("/v1/catalog?name=shop-export.csv&format=xlsx&now=2026-11-26T10:00:00%2B08:00", content=body)
     assert workbook.status_code == 200 and "spreadsheetml" in workbook.headers["content-type"]
     sheet = load_workbook(io.BytesIO(workbook.content)).worksheets[0]

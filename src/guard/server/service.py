@@ -74,6 +74,7 @@ class Service:
         catalog.warnings = [replace(problem, file=name) for problem in catalog.warnings]
         report = check_catalog(catalog, ruleset=self.ruleset, engine=self.engine, lang=lang,
                                now=now or datetime.now(CHINA_TZ))
+        report = replace(report, findings=tuple(replace(f, file=name) for f in report.findings))  # not the upload's path
         if fmt == "xlsx":
             from guard.report.xlsx import render_xlsx
 
