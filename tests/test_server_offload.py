@@ -1,10 +1,11 @@
-"""Big lints in worker processes: the same answers as in a thread, and only for bodies that are big."""
+"""Big lints and catalogs in worker processes: the same answers as in a thread, and only for big bodies."""
 
 from __future__ import annotations
 
 import json
 import os
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,7 +13,7 @@ from fastapi.testclient import TestClient
 
 from guard.rules.loader import load_rules
 from guard.server import Service, make_app
-from guard.server.offload import LintProcesses
+from guard.server.offload import WorkerProcesses
 
 SCRIPT = "这款面霜是全网最好的，可以消炎，三天见效。家人们加微信私聊改价。" * 4
 
@@ -20,7 +21,7 @@ SCRIPT = "这款面霜是全网最好的，可以消炎，三天见效。家人�
 class Counted:
     """The worker processes, counting the bodies they are given."""
 
-    def __init__(self, processes: LintProcesses) -> None:
+    def __init__(self, processes: WorkerProcesses) -> None:
         self.processes = processes
         self.threshold = processes.threshold
         self.bodies = 0
@@ -36,8 +37,8 @@ def service() -> Service:
 
 
 @pytest.fixture(scope="module")
-def processes(service: Service) -> Iterator[LintProcesses]:
-    found = LintProcesses(service, 1, threshold=200)
+def processes(service: Service) -> Iterator[WorkerProcesses]:
+    found = WorkerProcesses(service, 1, threshold=200)
     yield found
     found.close()
 
@@ -49,9 +50,9 @@ def _answers(app: Any, body: bytes) -> tuple[int, Any]:
 
 
 def test_a_big_lint_is_answered_by_a_worker_process_as_in_a_thread(service: Service,
-                                                                    processes: LintProcesses) -> None:
+                                                                    processes: WorkerProcesses) -> None:
     counted = Counted(processes)
-    offloaded = make_app(service, lint_processes=counted)
+    offloaded = make_app(service, processes=counted)
     threads = make_app(service)
     big = json.dumps({"text": SCRIPT, "platform": "douyin", "category": "cosmetics"}, ensure_ascii=False).encode()
     assert len(big) >= 200
@@ -63,26 +64,51 @@ def test_a_big_lint_is_answered_by_a_worker_process_as_in_a_thread(service: Serv
     assert _answers(offloaded, small) == _answers(threads, small) and counted.bodies == 1  # in a thread
 
 
-def test_a_big_bad_body_is_refused_as_in_a_thread(service: Service, processes: LintProcesses) -> None:
+def test_a_big_bad_body_is_refused_as_in_a_thread(service: Service, processes: WorkerProcesses) -> None:
     bad = json.dumps({"text": SCRIPT, "platform": "no-such-platform"}, ensure_ascii=False).encode()
-    status, answer = _answers(make_app(service, lint_processes=processes), bad)
+    status, answer = _answers(make_app(service, processes=processes), bad)
     assert status == 400 and (status, answer) == _answers(make_app(service), bad)
 
 
+EXPORT = Path(__file__).resolve().parent.parent / "examples" / "exports" / "shop-export.csv"
+
+
+def _checked(app: Any, body: bytes, name: str) -> tuple[int, Any]:
+    with TestClient(app) as client:
+        response = client.post(f"/v1/catalog?name={name}&lang=en&now=2026-11-26T10:00:00%2B08:00", content=body)
+    return response.status_code, response.json()
+
+
+def test_a_big_catalog_is_checked_by_a_worker_process_as_in_a_thread(service: Service,
+                                                                      processes: WorkerProcesses) -> None:
+    body = EXPORT.read_bytes()
+    assert len(body) >= processes.threshold
+    status, report = _checked(make_app(service, processes=processes), body, "shop-export.csv")
+    assert status == 200 and report["findings"]
+    assert (status, report) == _checked(make_app(service), body, "shop-export.csv")
+    refused = _checked(make_app(service, processes=processes), body, "shop-export.txt")
+    assert refused[0] == 400 and refused == _checked(make_app(service), body, "shop-export.txt")
+
+
 class WhereLinted(Service):
-    """A service whose lint says which process ran it."""
+    """A service whose lint and catalog check say which process ran them."""
 
     def lint(self, request: Any) -> dict[str, Any]:
         return {**super().lint(request), "pid": os.getpid()}
 
+    def catalog(self, *args: Any) -> Any:
+        return {**super().catalog(*args), "pid": os.getpid()}
 
-def test_a_big_lint_runs_in_another_process() -> None:
+
+def test_a_big_lint_and_a_big_catalog_run_in_another_process() -> None:
     service = WhereLinted(load_rules())
-    processes = LintProcesses(service, 1, threshold=200)
+    processes = WorkerProcesses(service, 1, threshold=200)
     try:
         body = json.dumps({"text": SCRIPT}, ensure_ascii=False).encode()
-        assert _answers(make_app(service, lint_processes=processes), body)[1]["pid"] != os.getpid()
+        assert _answers(make_app(service, processes=processes), body)[1]["pid"] != os.getpid()
         assert _answers(make_app(service), body)[1]["pid"] == os.getpid()  # without: this process's thread
+        export = EXPORT.read_bytes()
+        assert _checked(make_app(service, processes=processes), export, "shop-export.csv")[1]["pid"] != os.getpid()
     finally:
         processes.close()
 
@@ -90,5 +116,5 @@ def test_a_big_lint_runs_in_another_process() -> None:
 def test_serve_refuses_a_negative_number_of_lint_processes(capsys: pytest.CaptureFixture[str]) -> None:
     from guard.cli import main
 
-    assert main(["serve", "--port", "0", "--lint-processes", "-1"]) == 2
-    assert "--lint-processes must be 0" in capsys.readouterr().err
+    assert main(["serve", "--port", "0", "--processes", "-1"]) == 2
+    assert "--processes must be 0" in capsys.readouterr().err

@@ -156,9 +156,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--api-key-file", metavar="FILE",
                        help="require this key (or $GUARD_API_KEY) on /v1; required off loopback")
     serve.add_argument("--max-concurrency", type=int, default=4, metavar="N", help="checks and lints run at once")
-    serve.add_argument("--lint-processes", type=int, default=2, metavar="N",
-                       help="worker processes for lints of 256 KB and more, which then hold no GIL of the server "
-                            "(0: every lint in a thread)")
+    serve.add_argument("--processes", type=int, default=2, metavar="N",
+                       help="worker processes for lints and uploaded catalogs of 256 KB and more, which then hold "
+                            "no GIL of the server (0: all in threads)")
     serve.add_argument("--max-connections", type=int, default=1024, metavar="N", help="open connections served")
     serve.add_argument("--read-timeout", type=float, default=30.0, metavar="SECONDS",
                        help="time a client has to send a request's headers, and its body")
@@ -546,19 +546,19 @@ def _run_serve(args: argparse.Namespace) -> int:
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
     api_key = api_key_for(args.host, args.api_key_file, os.environ)
-    if args.lint_processes < 0:
-        raise InputFileError("--lint-processes must be 0 (lints in threads) or more")
+    if args.processes < 0:
+        raise InputFileError("--processes must be 0 (all in threads) or more")
     sock = listen(args.host, args.port)
     processes = None
     try:
         service = Service(load_rules(config=args.config), args.engine, db=args.db)
         settle(service)
-        if args.lint_processes:  # forked from the warmed service, before the server starts any thread
-            from guard.server.offload import LintProcesses
+        if args.processes:  # forked from the warmed service, before the server starts any thread
+            from guard.server.offload import WorkerProcesses
 
-            processes = LintProcesses(service, args.lint_processes)
+            processes = WorkerProcesses(service, args.processes)
         app = make_app(service, max_body=args.max_body, api_key=api_key, max_concurrency=args.max_concurrency,
-                       read_timeout=args.read_timeout, lint_processes=processes)
+                       read_timeout=args.read_timeout, processes=processes)
         print(f"guard: serving on {url_of(sock)} (engine {service.engine.name}"
               f"{', API key required' if api_key else ''}); Ctrl-C stops", file=sys.stderr)
         server_for(app, read_timeout=args.read_timeout, max_connections=args.max_connections).run(sockets=[sock])

@@ -136,13 +136,13 @@ def _body_of(model: type[BaseModel]) -> dict[str, Any]:
 
 def make_app(service: Service, *, max_body: int = MAX_BODY, api_key: str | None = None,
              max_concurrency: int = MAX_CONCURRENCY, queue_timeout: float = QUEUE_TIMEOUT,
-             read_timeout: float = READ_TIMEOUT, lint_processes: Any = None) -> FastAPI:
+             read_timeout: float = READ_TIMEOUT, processes: Any = None) -> FastAPI:
     """The HTTP door over ``service``.
 
     At most ``max_concurrency`` checks and lints run at once, in worker threads; one that waits
     longer than ``queue_timeout`` seconds for a turn is answered 503 with Retry-After. With an
-    ``api_key``, every route under ``/v1`` requires it. With ``lint_processes`` (a ``LintProcesses``),
-    a lint body of at least its threshold is linted in one of its worker processes.
+    ``api_key``, every route under ``/v1`` requires it. With ``processes`` (``WorkerProcesses``), a
+    lint or an uploaded catalog of at least its threshold runs in one of its worker processes.
     """
     app = FastAPI(title="guard", version=__version__, redoc_url=None,
                   description="Live-commerce compliance checks and script linting; the same reports as the library. "
@@ -190,14 +190,15 @@ def make_app(service: Service, *, max_body: int = MAX_BODY, api_key: str | None 
     async def lint(request: Request) -> Response:
         """Lint a script: every banned term with its rule, tier, offsets and a rewrite."""
         body = await request.body()
-        if lint_processes is not None and len(body) >= lint_processes.threshold:
-            return Response(await bounded(lint_processes.lint, body), media_type="application/json")
+        if processes is not None and len(body) >= processes.threshold:
+            return Response(await bounded(processes.lint, body), media_type="application/json")
         return await offload(body, LintRequest, service.lint)
 
     async def library(call: Callable[..., Any], *args: Any) -> Any:
         return await bounded(_library, call, *args)
 
-    add_web_routes(app, service, guarded=guarded, errors=_ERRORS, bounded=library, api_key=api_key)
+    add_web_routes(app, service, guarded=guarded, errors=_ERRORS, bounded=library, api_key=api_key,
+                   processes=processes)
 
     @app.exception_handler(Refused)
     async def refused(request: Request, exc: Refused) -> Response:

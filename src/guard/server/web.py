@@ -43,8 +43,9 @@ def _now(value: str | None) -> datetime | None:
 
 
 def add_web_routes(app: FastAPI, service: Service, *, guarded: list[Any], errors: dict[int | str, dict[str, Any]],
-                   bounded: Callable[..., Awaitable[Any]], api_key: str | None) -> None:
-    """Add the page and its routes to ``app``; ``bounded(fn, *args)`` runs heavy work off the event loop."""
+                   bounded: Callable[..., Awaitable[Any]], api_key: str | None, processes: Any = None) -> None:
+    """Add the page and its routes to ``app``; ``bounded(fn, *args)`` runs heavy work off the event loop, and
+    an uploaded catalog of ``processes.threshold`` bytes or more runs in one of ``processes``."""
 
     @app.get("/", include_in_schema=False)
     async def page() -> Response:
@@ -66,7 +67,9 @@ def add_web_routes(app: FastAPI, service: Service, *, guarded: list[Any], errors
                       lang: Literal["zh", "en"] = "zh", format: Literal["json", "xlsx"] = "json",
                       now: str | None = Query(default=None, description="ISO time to check as of (default: now)")) -> Response:
         """Check an uploaded catalog file (CSV, XLSX, JSON, JSONL or YAML, as a shop back end exports it)."""
-        result = await bounded(service.catalog, await request.body(), name, lang, format, _now(now))
+        body = await request.body()
+        big = processes is not None and len(body) >= processes.threshold
+        result = await bounded(processes.catalog if big else service.catalog, body, name, lang, format, _now(now))
         if format == "xlsx":
             return Response(result, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                             headers={"Content-Disposition": 'attachment; filename="findings.xlsx"'})
