@@ -51,7 +51,6 @@ from __future__ import annotations
 import bisect
 import csv
 import io
-import itertools
 import json
 import os
 import re
@@ -69,8 +68,9 @@ from guard.findings import Finding
 from guard.io.catalog import Catalog, parse_records
 from guard.io.profiles import detect
 from guard.io.readers import (HEADER_SEARCH_ROWS, SKU_FIELDS, Columns, ProfileAdapter, RawRecord, ReadItem,
-                              _delimiter, _open_text, _text_encoding, gathered_product, header_columns, ignored_notice,
-                              locate_header, profile_notice, read_jsonl, row_record, single_row_product)
+                              _open_text, _text_encoding, gathered_product, header_columns, ignored_notice,
+                              locate_header, profile_notice, read_jsonl, row_record, single_row_product,
+                              sniff_delimiter)
 from guard.model import CHINA_TZ, Merchant
 from guard.parallel import ProductRef, check_product_records, check_references
 from guard.report.json import finding_line
@@ -472,8 +472,7 @@ def _csv_layout(name: str, columns: Mapping[str, str] | None) -> CsvLayout | Non
     blank: list[int] = []  # rows of one line of nothing but blanks: Spark reading lines passes over them too
     multiline = False
     with _open_text(path, "\n") as handle:
-        sep = _delimiter("".join(itertools.islice(handle, HEADER_SEARCH_ROWS)))
-        handle.seek(0)
+        sep = sniff_delimiter(handle)
         lines: list[str] = []
 
         def feed() -> Iterator[str]:

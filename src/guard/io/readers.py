@@ -717,12 +717,17 @@ def _delimiter(text: str) -> str:
     return "\t" if head.count("\t") > head.count(",") else ","
 
 
+def sniff_delimiter(handle: io.TextIOBase) -> str:
+    """The delimiter of an open CSV file, from its first lines (``_delimiter``); the handle is left at its start."""
+    head = "".join(itertools.islice(handle, HEADER_SEARCH_ROWS))
+    handle.seek(0)
+    return _delimiter(head)
+
+
 def read_csv(path: Path, columns_map: Mapping[str, str] | None = None) -> Iterator[ReadItem]:
     """Rows read one at a time; a malformed row ends the file with an error (nothing of it is checked)."""
     with _open_text(path, "\n") as handle:  # lines split as io.StringIO split the whole text
-        head = "".join(itertools.islice(handle, HEADER_SEARCH_ROWS))
-        handle.seek(0)
-        reader = csv.reader(handle, delimiter=_delimiter(head))
+        reader = csv.reader(handle, delimiter=sniff_delimiter(handle))
 
         def rows() -> Iterator[tuple[int, list[Any]]]:
             try:
