@@ -114,10 +114,10 @@ class Referents:
             return self._predicate_sense(line[start:end], degree, right, left, tagger)
         if self.goods.holds(head):
             return None
-        for word_class, sense in self.heads:
-            if word_class.holds(head):
-                return None if left_text and self._goods_is_subject(tagger.tags(left_text)) else sense
-        return None
+        sense = self._class_of(head)
+        if sense is None:
+            return None
+        return None if left_text and self._goods_is_subject(tagger.tags(left_text)) else sense
 
     def _predicate_sense(self, hit: str, degree: bool, right: Sequence[tuple[str, str]],
                          left: Sequence[tuple[str, str]], tagger: Tagger) -> Sense | None:
@@ -139,7 +139,7 @@ class Referents:
         subject = self._subject_noun(left)
         if subject is None:
             return None
-        return next((sense for word_class, sense in self.heads if word_class.holds(subject)), None)
+        return self._class_of(subject)
 
     def _subject_noun(self, left: Sequence[tuple[str, str]]) -> str | None:
         """The last noun of the noun run that is the subject of a predicate right after ``left``."""
@@ -168,8 +168,12 @@ class Referents:
             return index > 0 and _is_noun(left[index - 1][1])
         if not _is_noun(tag):
             return False
-        kind = next((sense.kind for word_class, sense in self.heads if word_class.holds(word)), None)
-        return kind in _SCOPE_KINDS if kind is not None else tag.startswith(("t", "s"))
+        sense = self._class_of(word)
+        return sense.kind in _SCOPE_KINDS if sense is not None else tag.startswith(("t", "s"))
+
+    def _class_of(self, noun: str) -> Sense | None:
+        """The advice of the first word class (``heads``) that holds ``noun``, or None."""
+        return next((sense for word_class, sense in self.heads if word_class.holds(noun)), None)
 
     def _sense_of_kind(self, kind: str) -> Sense | None:
         return next((sense for _, sense in self.heads if sense.kind == kind), None)
