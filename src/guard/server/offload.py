@@ -4,9 +4,9 @@ Checks and lints run in worker threads, off the event loop; but they are Python,
 2 MB script holds the GIL for seconds in small steps: ``/healthz`` beside it answered in 98 ms
 at the median and 322 ms at p99 (``bench/bench_serve.py``). A lint or an uploaded catalog
 (``/v1/catalog``) of at least ``threshold`` bytes runs in a worker process instead; the thread
-that serves it only waits. The workers are
-forked from the warmed service (rules, matcher and jieba loaded) before the server starts its
-threads, so they share its memory and no lock is held at the fork.
+that serves it only waits. The workers are forked from the warmed service (rules, matcher and
+jieba loaded) before the server starts its threads, so they share its memory and no lock is held
+at the fork.
 """
 
 from __future__ import annotations
