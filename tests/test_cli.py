@@ -219,3 +219,13 @@ def test_sarif_and_annotations_point_at_the_line_of_a_pretty_printed_catalog(tmp
     assert (region["startLine"], region["startColumn"]) == (line_number, column)
     assert main(["check", str(path), "--format", "github", "--now", "2026-11-26T10:00:00"]) == 1
     assert f"line={line_number},col={column}" in capsys.readouterr().out
+
+
+def test_python_dash_m_guard_runs_the_command() -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "guard", "lint", "--platform", "douyin", "--format", "jsonl", "-"],
+                          input="这是全网最低价。\n", capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1, done.stderr
+    assert json.loads(done.stdout.splitlines()[0])["matched"] == "全网最低价"
