@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 from collections.abc import Iterator
@@ -10,6 +11,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from openpyxl import load_workbook
 
 from guard.rules.loader import load_rules
 from guard.server import Service, make_app
@@ -88,6 +90,20 @@ def test_a_big_catalog_is_checked_by_a_worker_process_as_in_a_thread(service: Se
     assert (status, report) == _checked(make_app(service), body, "shop-export.csv")
     refused = _checked(make_app(service, processes=processes), body, "shop-export.txt")
     assert refused[0] == 400 and refused == _checked(make_app(service), body, "shop-export.txt")
+
+
+def test_a_big_catalog_asked_for_as_a_workbook_is_the_workbook_a_thread_gives(service: Service,
+                                                                               processes: WorkerProcesses) -> None:
+    body = EXPORT.read_bytes()
+    assert len(body) >= processes.threshold
+    sheets = []
+    for app in (make_app(service, processes=processes), make_app(service)):
+        with TestClient(app) as client:
+            answer = client.post("/v1/catalog?name=shop-export.csv&lang=en&format=xlsx&now=2026-11-26T10:00:00%2B08:00",
+                                 content=body)
+        assert answer.status_code == 200 and "spreadsheetml" in answer.headers["content-type"]
+        sheets.append(list(load_workbook(io.BytesIO(answer.content)).worksheets[0].iter_rows(values_only=True)))
+    assert len(sheets[0]) > 1 and sheets[0] == sheets[1]
 
 
 class WhereLinted(Service):
