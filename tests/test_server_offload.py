@@ -32,6 +32,10 @@ class Counted:
         self.bodies += 1
         return self.processes.lint(body)
 
+    def catalog(self, body: bytes, *args: Any) -> Any:
+        self.bodies += 1
+        return self.processes.catalog(body, *args)
+
 
 @pytest.fixture(scope="module")
 def service() -> Service:
@@ -104,6 +108,22 @@ def test_a_big_catalog_asked_for_as_a_workbook_is_the_workbook_a_thread_gives(se
         assert answer.status_code == 200 and "spreadsheetml" in answer.headers["content-type"]
         sheets.append(list(load_workbook(io.BytesIO(answer.content)).worksheets[0].iter_rows(values_only=True)))
     assert len(sheets[0]) > 1 and sheets[0] == sheets[1]
+
+
+def test_a_lint_or_a_catalog_of_exactly_the_threshold_goes_to_a_worker_process_and_one_byte_less_does_not(
+        service: Service, processes: WorkerProcesses) -> None:
+    counted = Counted(processes)
+    app = make_app(service, processes=counted)
+    body = json.dumps({"text": SCRIPT}, ensure_ascii=False).encode()
+    counted.threshold = len(body)
+    assert _answers(app, body)[0] == 200 and counted.bodies == 1
+    counted.threshold = len(body) + 1
+    assert _answers(app, body)[0] == 200 and counted.bodies == 1  # in a thread
+    export = EXPORT.read_bytes()
+    counted.threshold = len(export)
+    assert _checked(app, export, "shop-export.csv")[0] == 200 and counted.bodies == 2
+    counted.threshold = len(export) + 1
+    assert _checked(app, export, "shop-export.csv")[0] == 200 and counted.bodies == 2  # in a thread
 
 
 class WhereLinted(Service):
