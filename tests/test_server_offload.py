@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 
 from guard.rules.loader import load_rules
 from guard.server import Service, make_app
+from guard.server.limits import Refused
 from guard.server.offload import WorkerProcesses
 
 SCRIPT = "这款面霜是全网最好的，可以消炎，三天见效。家人们加微信私聊改价。" * 4
@@ -124,6 +125,27 @@ def test_a_lint_or_a_catalog_of_exactly_the_threshold_goes_to_a_worker_process_a
     assert _checked(app, export, "shop-export.csv")[0] == 200 and counted.bodies == 2
     counted.threshold = len(export) + 1
     assert _checked(app, export, "shop-export.csv")[0] == 200 and counted.bodies == 2  # in a thread
+
+
+class Refusing(Service):
+    """A service that refuses every lint with a status and header of its own."""
+
+    def lint(self, request: Any) -> dict[str, Any]:
+        raise Refused(503, "linting is paused; try again", {"Retry-After": "7"})
+
+
+def test_a_refusal_in_a_worker_process_keeps_its_status_message_and_headers() -> None:
+    service = Refusing(load_rules())
+    processes = WorkerProcesses(service, 1, threshold=200)
+    try:
+        body = json.dumps({"text": SCRIPT}, ensure_ascii=False).encode()
+        for app in (make_app(service, processes=processes), make_app(service)):
+            with TestClient(app) as client:
+                answer = client.post("/v1/lint", content=body, headers={"Content-Type": "application/json"})
+            assert (answer.status_code, answer.json(), answer.headers.get("retry-after")) == (
+                503, {"error": "linting is paused; try again"}, "7")
+    finally:
+        processes.close()
 
 
 class WhereLinted(Service):
