@@ -89,6 +89,10 @@ def test_a_repeated_top_level_key_is_read_where_it_stands() -> None:
     '{"products": [{"id": "P1", "category": "apparel"},\n {"id": "P2", "category": "apparel"},\n {broken',
     '[{"id": "P1"}] [{"id": "P2"}]',
     '{"products": [{"id": "P1"},]}',
+    '[{"id": "P1"}; {"id": "P2"}]',
+    '{"products": [{"id": "P1"}]; "merchant": {"mode": "self_operated"}}',
+    '{"products": [], 5: []}',
+    '{"products" [{"id": "P1"}]}',
     "",
 ])
 def test_a_malformed_document_is_the_whole_parse_error(tmp_path: Path, text: str) -> None:
