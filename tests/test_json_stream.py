@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import tracemalloc
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -58,6 +59,19 @@ def test_products_are_given_before_the_document_is_read_whole() -> None:
     assert next(records).data["id"] == "P0"
     assert handle.tell() < len(text) // 50  # a few kilobytes of about 150
     assert sum(1 for _ in records) == 1999
+
+
+def test_a_streamed_document_is_never_held_whole_in_memory() -> None:
+    products = [{"id": f"P{i}", "category": "apparel", "name": "纯棉圆领T恤", "price": "59.00"} for i in range(5000)]
+    text = json.dumps({"merchant": {"mode": "self_operated"}, "products": products}, ensure_ascii=False)
+    handle = io.StringIO(text)
+    tracemalloc.start()
+    try:
+        assert sum(1 for _ in JsonStream(handle, "c.json", chunk=4096).records()) == 5001
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < len(text) // 2  # a few chunks and one record at a time (about 30 KB), not the text (760 KB)
 
 
 def test_a_value_far_longer_than_a_chunk_is_read_whole() -> None:
