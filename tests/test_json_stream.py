@@ -74,6 +74,25 @@ def test_a_streamed_document_is_never_held_whole_in_memory() -> None:
     assert peak < len(text) // 2  # a few chunks and one record at a time (about 30 KB), not the text (760 KB)
 
 
+class CountedReads(io.StringIO):
+    """A text handle counting the reads made of it."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.reads = 0
+
+    def read(self, size: int | None = -1) -> str:
+        self.reads += 1
+        return super().read(size)
+
+
+def test_a_value_far_longer_than_a_chunk_is_read_in_a_few_growing_reads() -> None:
+    text = json.dumps({"promotions": [{"id": "L1", "products": [f"P{i}" for i in range(20000)]}]})
+    handle = CountedReads(text)
+    assert [r.data["id"] for r in JsonStream(handle, "c.json", chunk=64).records()] == ["L1"]
+    assert handle.reads < 40  # each read twice the last: about 15, where chunk by chunk would be about 3000
+
+
 def test_a_value_far_longer_than_a_chunk_is_read_whole() -> None:
     text = json.dumps({"promotions": [{"id": "L1", "products": [f"P{i}" for i in range(5000)]}],
                        "products": [{"id": "P1", "category": "apparel"}]})
