@@ -154,6 +154,18 @@ def test_the_first_pass_passes_products_over(tmp_path: Path) -> None:
     assert [p.id for p, _, _ in scan_others([path]).promotions] == ["L1"]
 
 
+def test_records_of_the_kinds_asked_for_keep_exact_decimals_and_problems_are_always_given(tmp_path: Path) -> None:
+    path = tmp_path / "c.json"
+    path.write_text(json.dumps({"products": [{"id": "P1", "category": "apparel", "price": 1.5}],
+                                "promotions": [{"id": "L1", "kind": "lottery", "top_prize": 60000.1}],
+                                "coupons": [{"id": "C1"}]}), encoding="utf-8")
+    items = list(read_json(path, kinds=frozenset({"promotion"})))
+    assert [(i.kind, i.data["top_prize"]) for i in items if isinstance(i, RawRecord)] == [
+        ("promotion", Decimal("60000.1"))]
+    assert [(i.path, i.message.split(";")[0]) for i in items if not isinstance(i, RawRecord)] == [
+        ("$.coupons", "unknown top-level key 'coupons'")]
+
+
 def test_a_well_formed_document_is_never_read_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import guard.io.readers as readers
 
