@@ -57,6 +57,15 @@ def test_a_header_naming_just_two_known_columns_is_the_header(tmp_path: Path) ->
     assert records == [({"name": "纯棉圆领T恤", "price": "59.00"}, "row 2")]
 
 
+def test_the_header_is_found_below_nine_rows_of_notes_but_not_below_ten(tmp_path: Path) -> None:
+    notes = "".join(f"说明第{i}行,,,\n" for i in range(1, 10))
+    table = "商品ID,商品名称,类目,售价\nA1,纯棉圆领T恤,apparel,59.00\n"
+    [(product, _, location)] = load_catalog([_csv(tmp_path, notes + table)]).products
+    assert (product.id, location) == ("A1", "row 11")
+    [problem] = load_catalog([_csv(tmp_path, "说明第0行,,,\n" + notes + table, "deeper.csv")]).problems
+    assert "no header row" in problem.message
+
+
 def test_both_original_and_selling_price_columns_make_a_discount_display(tmp_path: Path) -> None:
     path = _csv(tmp_path, "商品ID,商品名称,类目,原价,售价(元)\nB1,纯棉圆领T恤,apparel,299,169\n")
     [(product, _, _)] = load_catalog([path]).products
