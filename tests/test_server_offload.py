@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
+from guard.errors import EngineError
 from guard.rules.loader import load_rules
 from guard.server import Service, make_app
 from guard.server.limits import Refused
@@ -144,6 +146,51 @@ def test_a_refusal_in_a_worker_process_keeps_its_status_message_and_headers() ->
                 answer = client.post("/v1/lint", content=body, headers={"Content-Type": "application/json"})
             assert (answer.status_code, answer.json(), answer.headers.get("retry-after")) == (
                 503, {"error": "linting is paused; try again"}, "7")
+    finally:
+        processes.close()
+
+
+class Unpicklable(Exception):
+    """An exception that pickles but cannot be unpickled: its constructor takes two arguments."""
+
+    def __init__(self, what: str, why: str) -> None:
+        super().__init__(f"{what}: {why}")
+
+
+class FailingOnRequest(Service):
+    """A service whose lint fails when asked: with an engine failure, or with an exception that does not come
+    back from a process as it is."""
+
+    def lint(self, request: Any) -> dict[str, Any]:
+        if request.text.startswith("fail"):
+            raise Unpicklable("lint", "failed")
+        if request.text.startswith("engine"):
+            raise EngineError("durable lost a fact")
+        return super().lint(request)
+
+
+def test_a_failure_in_a_worker_process_that_cannot_be_carried_back_is_a_500_and_the_workers_go_on() -> None:
+    service = FailingOnRequest(load_rules())
+    processes = WorkerProcesses(service, 1, threshold=200)
+    bodies = [json.dumps({"text": text}, ensure_ascii=False).encode()
+              for text in ("fail" + SCRIPT, "engine" + SCRIPT, SCRIPT)]
+    answers: list[tuple[int, Any]] = []
+
+    def post() -> None:
+        for app in (make_app(service, processes=processes), make_app(service)):
+            with TestClient(app, raise_server_exceptions=False) as client:
+                for body in bodies:
+                    answer = client.post("/v1/lint", content=body, headers={"Content-Type": "application/json"})
+                    answers.append((answer.status_code, answer.json()))
+
+    try:
+        poster = threading.Thread(target=post, daemon=True)
+        poster.start()
+        poster.join(60)
+        assert len(answers) == 6, "a request to the worker processes is still waiting"
+        assert answers[:2] == [(500, {"error": "internal error; the server log has the details"}),
+                               (500, {"error": "engine failure: durable lost a fact"})]
+        assert answers[2][0] == 200 and answers[:3] == answers[3:]  # as in a thread
     finally:
         processes.close()
 
