@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import tracemalloc
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -60,6 +61,38 @@ def test_products_are_given_before_the_document_is_read_whole() -> None:
     assert sum(1 for _ in records) == 1999
 
 
+def test_a_streamed_document_is_never_held_whole_in_memory() -> None:
+    products = [{"id": f"P{i}", "category": "apparel", "name": "纯棉圆领T恤", "price": "59.00"} for i in range(5000)]
+    text = json.dumps({"merchant": {"mode": "self_operated"}, "products": products}, ensure_ascii=False)
+    handle = io.StringIO(text)
+    tracemalloc.start()
+    try:
+        assert sum(1 for _ in JsonStream(handle, "c.json", chunk=4096).records()) == 5001
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < len(text) // 2  # a few chunks and one record at a time (about 30 KB), not the text (760 KB)
+
+
+class CountedReads(io.StringIO):
+    """A text handle counting the reads made of it."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.reads = 0
+
+    def read(self, size: int | None = -1) -> str:
+        self.reads += 1
+        return super().read(size)
+
+
+def test_a_value_far_longer_than_a_chunk_is_read_in_a_few_growing_reads() -> None:
+    text = json.dumps({"promotions": [{"id": "L1", "products": [f"P{i}" for i in range(20000)]}]})
+    handle = CountedReads(text)
+    assert [r.data["id"] for r in JsonStream(handle, "c.json", chunk=64).records()] == ["L1"]
+    assert handle.reads < 40  # each read twice the last: about 15, where chunk by chunk would be about 3000
+
+
 def test_a_value_far_longer_than_a_chunk_is_read_whole() -> None:
     text = json.dumps({"promotions": [{"id": "L1", "products": [f"P{i}" for i in range(5000)]}],
                        "products": [{"id": "P1", "category": "apparel"}]})
@@ -89,6 +122,10 @@ def test_a_repeated_top_level_key_is_read_where_it_stands() -> None:
     '{"products": [{"id": "P1", "category": "apparel"},\n {"id": "P2", "category": "apparel"},\n {broken',
     '[{"id": "P1"}] [{"id": "P2"}]',
     '{"products": [{"id": "P1"},]}',
+    '[{"id": "P1"}; {"id": "P2"}]',
+    '{"products": [{"id": "P1"}]; "merchant": {"mode": "self_operated"}}',
+    '{"products": [], 5: []}',
+    '{"products" [{"id": "P1"}]}',
     "",
 ])
 def test_a_malformed_document_is_the_whole_parse_error(tmp_path: Path, text: str) -> None:
@@ -115,6 +152,18 @@ def test_the_first_pass_passes_products_over(tmp_path: Path) -> None:
     assert [(r.kind, r.location) for r in read_json(path, kinds=frozenset({"promotion"}))] == [
         ("promotion", "$.promotions[0]")]
     assert [p.id for p, _, _ in scan_others([path]).promotions] == ["L1"]
+
+
+def test_records_of_the_kinds_asked_for_keep_exact_decimals_and_problems_are_always_given(tmp_path: Path) -> None:
+    path = tmp_path / "c.json"
+    path.write_text(json.dumps({"products": [{"id": "P1", "category": "apparel", "price": 1.5}],
+                                "promotions": [{"id": "L1", "kind": "lottery", "top_prize": 60000.1}],
+                                "coupons": [{"id": "C1"}]}), encoding="utf-8")
+    items = list(read_json(path, kinds=frozenset({"promotion"})))
+    assert [(i.kind, i.data["top_prize"]) for i in items if isinstance(i, RawRecord)] == [
+        ("promotion", Decimal("60000.1"))]
+    assert [(i.path, i.message.split(";")[0]) for i in items if not isinstance(i, RawRecord)] == [
+        ("$.coupons", "unknown top-level key 'coupons'")]
 
 
 def test_a_well_formed_document_is_never_read_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -64,6 +64,15 @@ def test_a_tab_separated_csv_is_split_on_tabs_and_a_comma_separated_one_on_comma
     assert names == ["围巾, 羊毛", "围巾\t羊毛"]
 
 
+def test_a_csv_is_tab_separated_only_when_its_first_lines_hold_more_tabs_than_commas(tmp_path: Path) -> None:
+    tabbed = tmp_path / "tabbed.csv"  # 6 tabs, 5 commas
+    tabbed.write_text("商品ID\t商品名称\t类目\t售价\nA1\t围巾, 羊毛, 灰色, 加厚, 长款, 冬季\tapparel\t89\n", encoding="utf-8")
+    even = tmp_path / "even.csv"  # 6 commas, 6 tabs: comma, the default
+    even.write_text("商品ID,商品名称,类目,售价\nA2,围巾\t羊毛\t灰色\t加厚\t长款\t冬季\t男女,apparel,89\n", encoding="utf-8")
+    names = [p.name for p, _, _ in load_catalog([str(tabbed), str(even)]).products]
+    assert names == ["围巾, 羊毛, 灰色, 加厚, 长款, 冬季", "围巾\t羊毛\t灰色\t加厚\t长款\t冬季\t男女"]
+
+
 WEIXIN = {"product_id": 10000123, "out_product_id": "WX-1", "title": "陶瓷马克杯 350ml",
           "head_imgs": ["a.jpg", "b.jpg", "c.jpg"], "desc_info": {"desc": "可进洗碗机。", "imgs": []},
           "cats": [{"cat_id": "1421"}, {"cat_id": "1452"}],

@@ -10,6 +10,7 @@ from openpyxl import Workbook
 import guard
 from guard.cli import main
 from guard.io.catalog import load_catalog
+from guard.io.readers import RawRecord, read_file
 
 MERCHANT = {"mode": "self_operated", "enterprise_verified": True, "mini_program_categories": ["apparel"]}
 
@@ -38,6 +39,31 @@ def test_units_in_headers_and_a_title_row_above_the_header(tmp_path: Path) -> No
     assert catalog.problems == []
     [(product, _, location)] = catalog.products
     assert (product.id, product.price, product.stock, location) == ("A1", 5990, 300, "row 3")
+
+
+def test_a_row_naming_one_known_column_is_not_the_header(tmp_path: Path) -> None:
+    path = _csv(tmp_path, "店铺,某某旗舰店,,\n"
+                          "商品ID,商品名称,类目,售价\n"
+                          "A1,纯棉圆领T恤,apparel,59.00\n")
+    catalog = load_catalog([path])
+    assert catalog.problems == []
+    [(product, _, location)] = catalog.products
+    assert (product.id, product.price, location) == ("A1", 5900, "row 3")
+
+
+def test_a_header_naming_just_two_known_columns_is_the_header(tmp_path: Path) -> None:
+    path = _csv(tmp_path, "商品名称,售价,销量\n纯棉圆领T恤,59.00,120\n")
+    records = [(r.data, r.location) for r in read_file(path) if isinstance(r, RawRecord)]
+    assert records == [({"name": "纯棉圆领T恤", "price": "59.00"}, "row 2")]
+
+
+def test_the_header_is_found_below_nine_rows_of_notes_but_not_below_ten(tmp_path: Path) -> None:
+    notes = "".join(f"说明第{i}行,,,\n" for i in range(1, 10))
+    table = "商品ID,商品名称,类目,售价\nA1,纯棉圆领T恤,apparel,59.00\n"
+    [(product, _, location)] = load_catalog([_csv(tmp_path, notes + table)]).products
+    assert (product.id, location) == ("A1", "row 11")
+    [problem] = load_catalog([_csv(tmp_path, "说明第0行,,,\n" + notes + table, "deeper.csv")]).problems
+    assert "no header row" in problem.message
 
 
 def test_both_original_and_selling_price_columns_make_a_discount_display(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ at the fork.
 from __future__ import annotations
 
 import multiprocessing
+import pickle
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -27,11 +28,23 @@ _SERVICE: Service | None = None  # the service the workers inherit
 
 
 def _run(call: Callable[[], Any]) -> tuple[int, Any, dict[str, str] | None]:
-    """In a worker: ``call``'s answer, or the status and message it is refused with."""
+    """In a worker: ``call``'s answer, or the status and message it is refused with.
+
+    Any other exception is raised in the serving thread, as it would be in a thread. One that cannot be
+    unpickled (a constructor taking other arguments than its message) is raised as a ``RuntimeError``
+    naming it instead: the pool's result thread dies on an exception it cannot unpickle, and that
+    request and every later one would wait for ever.
+    """
     try:
         return 200, call(), None
     except Refused as exc:  # its own arguments do not survive pickling: carried as parts
         return exc.status, str(exc), exc.headers
+    except Exception as exc:
+        try:
+            pickle.loads(pickle.dumps(exc))
+        except Exception:
+            raise RuntimeError(f"{type(exc).__name__}: {exc}") from None
+        raise
 
 
 def _lint(body: bytes) -> tuple[int, Any, dict[str, str] | None]:
