@@ -229,3 +229,9 @@ def test_python_dash_m_guard_runs_the_command() -> None:
                           input="这是全网最低价。\n", capture_output=True, text=True, timeout=120)
     assert done.returncode == 1, done.stderr
     assert json.loads(done.stdout.splitlines()[0])["matched"] == "全网最低价"
+
+
+def test_a_hanging_test_fails_after_the_configured_timeout(request: pytest.FixtureRequest) -> None:
+    """pytest-timeout is installed and [tool.pytest] sets a limit, so a hang fails one test, not the run."""
+    assert request.config.pluginmanager.hasplugin("timeout")
+    assert 0 < float(request.config.getini("timeout")) <= 600
