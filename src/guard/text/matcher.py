@@ -158,10 +158,11 @@ class _Blocks:
         is_block = _BLOCK_CHAR.match
         if not is_block(folded, position):
             return position, None
-        start = position
         floor = max(0, position - _BLOCK_REACH)
-        while start > floor and is_block(folded, start - 1):
-            start -= 1
+        # the run of block characters ending at ``position``, read backwards (a slice of at most
+        # _BLOCK_REACH characters, reversed, and one match: not one match per character)
+        run = BLOCK.match(folded[floor:position][::-1]) if position > floor else None
+        start = position - (run.end() if run is not None else 0)
         block = BLOCK.match(folded, start, min(len(folded), position + _BLOCK_REACH))
         assert block is not None
         return start, block.group()
