@@ -70,7 +70,7 @@ def test_quality_on_the_labelled_set_does_not_fall() -> None:
     assert root is not None
     items = load(root)
     linter = Linter()
-    floors = {"tune": (0.41, 0.87), "heldout": (0.28, 0.74)}
+    floors = {"tune": (0.41, 0.87), "heldout": (0.30, 0.77)}
     for half, (precision, recall) in floors.items():
         score = evaluate([i for i in items if i.sentence.half == half], linter)[0]
         assert score.precision >= precision and score.recall >= recall, (half, score.precision, score.recall)
