@@ -58,13 +58,11 @@ def build_corpus(size_mb: float, violation_rate: float, seed: int = 7) -> str:
     return "\n".join(out) + "\n"
 
 
-def timed(work, repeat: int = 3) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        work()
-        best = min(best, time.perf_counter() - start)
-    return best
+def timed(work) -> float:
+    """Seconds one run of ``work`` takes."""
+    start = time.perf_counter()
+    work()
+    return time.perf_counter() - start
 
 
 ROUNDS = 5
@@ -93,8 +91,7 @@ def throughput(text: str, linter, jieba_module, terms: set[str]
     # host) slows both alike; each ratio is the median of the rounds' ratios, each speed the best round's
     rounds: list[tuple[float, float, float, float]] = []
     for _ in range(ROUNDS):
-        rounds.append((timed(baseline_default, 1), timed(baseline_dictionary, 1), timed(guard_match, 1),
-                       timed(guard_lint, 1)))
+        rounds.append((timed(baseline_default), timed(baseline_dictionary), timed(guard_match), timed(guard_lint)))
     default, dictionary, match, ours = (mb / min(r[i] for r in rounds) for i in range(4))
     vs_default = statistics.median(r[0] / r[3] for r in rounds)
     vs_dictionary = statistics.median(r[1] / r[3] for r in rounds)
