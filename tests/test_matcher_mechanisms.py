@@ -10,7 +10,7 @@ import yaml
 import guard
 from guard.data import data_dir
 from guard.errors import RuleFileError
-from guard.text.lexicon import ALL_PLATFORMS, Entry, Lexicon
+from guard.text.lexicon import ALL_PLATFORMS, Entry, Lexicon, bundled_lexicon
 from guard.text.matcher import Matcher
 from guard.text.normalise import normalise_term
 from guard.text.referent import CLAUSE_REACH, Referents, load_referents
@@ -68,6 +68,34 @@ def test_real_segmentation_keeps_a_claim_that_jieba_joins_into_one_token() -> No
 
 def test_real_segmentation_drops_a_term_inside_a_longer_word() -> None:
     assert guard.lint("最近到货的新款。", platform="douyin").findings == ()
+
+
+# Every word of jieba's dictionary that starts with 最 hides the term 最 (its end is no word boundary).
+# These were read one by one and are not claims about goods, or their claim uses are caught by a
+# pattern (最让人放心); every other such word must be a term itself (最合适, 最出色, 最劲爆).
+REVIEWED_ZUI_WORDS = frozenset("""
+最初 最后 最后通牒 最后通谍 最近 最早 最晚 最迟 最迟在 最末 最末端 最终 最终版 最终目标 最终用户 最终幻想
+最多 最少 最起码 最小限度 最远 最远到 最靠近 最上层 最底层 最南端 最深处 最高处 最高层
+最低保护 最低标准 最低工资 最低水平 最低气温 最低温 最低温度 最低限 最低值 最低点 最低谷 最低音
+最高值 最高分 最高价 最高额 最高点 最高峰 最高潮 最高者 最高奖 最大值 最大功 最大数 最大树 最大者 最大化
+最大亏格 最大公约数 最小 最小值 最小化 最小链 最小分词 最优化 最优性 最优控制 最优逼近 最优设计 最速 最速上升
+最佳值 最佳化 最佳解 最佳期 最佳奖 最佳影片 最佳时期 最佳时机 最佳阵容 最佳雇主 最佳人选 最轻量级 最强音
+最高人民法院 最高人民检察院 最高法院 最高院 最高检 最惠国 最游记 最热帖 最想嫁
+最不开心 最丑 最差 最惨 最糟 最烦 最渴 最穷 最笨 最矮 最慢 最浅 最深 最长 最重 最富 最激 最肯 最还怕 最下策
+最让人 最叫人 最能体现 最爽 最最
+""".split())
+
+
+def test_every_jieba_word_that_starts_with_zui_is_a_term_or_reviewed() -> None:
+    import jieba
+
+    jieba.initialize()
+    matcher = Matcher(bundled_lexicon(), pinyin=False)
+    words = sorted(w for w, freq in jieba.dt.FREQ.items() if freq > 0 and w.startswith("最") and len(w) >= 2)
+    hidden = [w for w in words if not matcher.scan(f"这款{w}。")]
+    assert len(words) > 150  # the dictionary was read
+    assert [w for w in hidden if w not in REVIEWED_ZUI_WORDS] == []
+    assert "最合适" not in hidden and "最出色" not in hidden
 
 
 def test_pinyin_spellings_are_matched_only_when_enabled() -> None:
