@@ -285,3 +285,20 @@ def test_referent_word_classes_are_normalised_and_disjoint_from_the_goods() -> N
     assert referents is not None
     ids = [sense.id for sense in referents.senses()]
     assert len(ids) == len(set(ids)) and all(sense.verdict == "info" for sense in referents.senses())
+
+
+# A pattern's exclusions, each next to the claim it must still catch. Fixture `ok` lines must hold a
+# lexicon term, and these hold none, so they are tested here.
+@pytest.mark.parametrize("claim, harmless", [
+    ("这款洗发水能治脱发", "这个问题不能治标不治本"),
+    ("这个鱼油能预防老年痴呆", "这件毛衣能预防起球的毛病"),
+    ("下单就送iPhone", "下单就送手机壳"),
+    ("今天不买明天就涨价十倍", "明天就涨价了，活动到今晚十二点"),
+    ("这款蓝牙耳机音质是天花板", "这款吸顶灯装在天花板上很好看"),
+    ("某某品牌的面霜含激素，千万别买", "我们家的面霜不含激素，孕妈也能用"),
+    ("私聊我，给你改价", "有问题私信客服，价格以链接为准"),
+    ("用了保证不长痘", "用了不满意可以七天无理由退"),
+])
+def test_a_pattern_catches_its_claim_and_not_its_near_miss(claim: str, harmless: str) -> None:
+    assert guard.lint(claim, platform="douyin").findings, claim
+    assert guard.lint(harmless, platform="douyin").findings == (), harmless
