@@ -162,6 +162,7 @@ def validate(lexicon_dir: Path = LEXICON_DIR) -> tuple[list[str], dict[str, int]
     problems: list[str] = []
     counts: dict[str, int] = {}
     seen: dict[str, str] = {}
+    pattern_names: set[str] = set()  # a sense may name a pattern: the matcher keys a pattern's hits by its name
     for family in FAMILIES:
         path = lexicon_dir / "terms" / f"{family}.yaml"
         try:
@@ -174,6 +175,7 @@ def validate(lexicon_dir: Path = LEXICON_DIR) -> tuple[list[str], dict[str, int]
                             f"{sorted(OPTIONAL_FILE_KEYS)}), got {sorted(data)}")
         for index, pattern in enumerate(data.get("patterns") or []):
             where = f"{path.name} pattern {index} ({pattern.get('name')!r})"
+            pattern_names.add(fold(str(pattern.get("name"))))
             if not {"name", "pattern", "anchors", "note", "rewrites"} <= set(pattern) <= PATTERN_KEYS:
                 problems.append(f"{where}: keys {sorted(pattern)}")
             try:
@@ -291,8 +293,8 @@ def validate(lexicon_dir: Path = LEXICON_DIR) -> tuple[list[str], dict[str, int]
             if family not in FAMILIES:
                 problems.append(f"{where}: unknown family {family!r}")
         for term in sense.get("terms") or []:
-            if fold(str(term)) not in term_keys:
-                problems.append(f"{where}: {term!r} is not a lexicon term")
+            if fold(str(term)) not in term_keys | pattern_names:
+                problems.append(f"{where}: {term!r} is not a lexicon term or pattern name")
         for side in ("before", "after"):
             if sense.get(side) is not None:
                 try:
