@@ -313,6 +313,11 @@ def test_referent_word_classes_are_normalised_and_disjoint_from_the_goods() -> N
     ("某某品牌的面霜含激素，千万别买", "我们家的面霜不含激素，孕妈也能用"),
     ("私聊我，给你改价", "有问题私信客服，价格以链接为准"),
     ("用了保证不长痘", "用了不满意可以七天无理由退"),
+    ("这个床垫治腰椎间盘突出", "惩前毖后，治病救人"),
+    ("这个按摩仪治颈椎病", "老毛病了，治不好的病就别折腾"),
+    ("跟官方一样，便宜一半", "跟官方一样的售后"),
+    ("别家的橙子都是打了药的", "别家的橙子也很甜"),
+    ("这个魔芋爽吃了刮油", "这个魔芋爽口感很爽"),
 ])
 def test_a_pattern_catches_its_claim_and_not_its_near_miss(claim: str, harmless: str) -> None:
     assert guard.lint(claim, platform="douyin").findings, claim
