@@ -318,6 +318,9 @@ def test_referent_word_classes_are_normalised_and_disjoint_from_the_goods() -> N
     ("跟官方一样，便宜一半", "跟官方一样的售后"),
     ("别家的橙子都是打了药的", "别家的橙子也很甜"),
     ("这个魔芋爽吃了刮油", "这个魔芋爽口感很爽"),
+    ("抑菌率达到99%", "有效成分含量30%"),
+    ("仅剩最后3件", "仅剩的时间不多了"),
+    ("喝三个月血糖恢复正常", "血糖高的朋友请遵医嘱"),
 ])
 def test_a_pattern_catches_its_claim_and_not_its_near_miss(claim: str, harmless: str) -> None:
     assert guard.lint(claim, platform="douyin").findings, claim
