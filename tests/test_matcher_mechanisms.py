@@ -325,3 +325,43 @@ def test_referent_word_classes_are_normalised_and_disjoint_from_the_goods() -> N
 def test_a_pattern_catches_its_claim_and_not_its_near_miss(claim: str, harmless: str) -> None:
     assert guard.lint(claim, platform="douyin").findings, claim
     assert guard.lint(harmless, platform="douyin").findings == (), harmless
+
+
+def test_a_referent_judgement_is_remembered_by_its_window() -> None:
+    spy = SpySegmenter()
+    matcher = _referent_matcher("最大", segmenter=spy)
+    text = "老城区最大的公园就在隔壁。"
+    assert _decisions(matcher, text) == [("最大", "REFERENT-PLACE")]
+    asked = len(spy.tagged)
+    assert asked > 0
+    assert _decisions(matcher, text) == [("最大", "REFERENT-PLACE")]  # the same window: not asked again
+    assert len(spy.tagged) == asked
+    assert _decisions(matcher, "老城区最大的广场就在隔壁。") == [("最大", "REFERENT-PLACE")]  # another window: asked
+    assert len(spy.tagged) > asked
+
+
+def test_judging_the_window_alone_gives_the_whole_line_s_answer() -> None:
+    """The memo judges only SENTENCE_REACH (+1) characters on each side of a hit: every referent fixture
+    line, padded far beyond that reach on both sides, is judged alike both ways."""
+    from guard.text.referent import SENTENCE_REACH
+
+    referents = load_referents()
+    assert referents is not None
+    segmenter = Segmenter()
+    pad = "今天天气不错大家早上好" * 8
+    lines = [line for line in (Path(__file__).parent / "fixtures" / "lint" / "referents.txt").read_text(
+        encoding="utf-8").splitlines() if line and not line.startswith("#")]
+    judged = 0
+    for body in lines:
+        line = pad + "，" + body + "，" + pad
+        for term in ("最大", "最好", "最", "顶尖", "最低", "最高", "全球最", "家喻户晓", "全网最低价"):
+            at = line.find(term, len(pad))
+            if at < 0:
+                continue
+            end = at + len(term)
+            low, high = max(0, at - SENTENCE_REACH - 1), min(len(line), end + SENTENCE_REACH + 1)
+            whole = referents.judge(line, at, end, term, segmenter)
+            window = referents.judge(line[low:high], at - low, end - low, term, segmenter)
+            assert whole == window, (body, term)
+            judged += 1
+    assert judged > 20

@@ -106,6 +106,9 @@ def field_hits(matcher: Matcher, fields: list[str]) -> list[list[Hit]]:
     return per_field
 
 
+_FIRED_CACHE = 4096  # distinct text-hit facts remembered per Linter (a script repeats few terms)
+
+
 def _check_category(category: str | None) -> str | None:
     if category is None:
         return None
@@ -126,6 +129,7 @@ class Linter:
         self.engine = engine if isinstance(engine, Engine) else make_engine(self.ruleset, engine)
         self.builder = FindingBuilder(self.ruleset, lang)
         self.matcher = bundled_matcher()
+        self._fired: dict[tuple[str, tuple[tuple[str, Any], ...]], list[Any]] = {}  # text-hit facts -> rules fired
         self.script: ScriptChecker | None = None
         if catalog is not None:
             from guard.claims.consistency import ScriptChecker  # only a catalog cross-check needs it
@@ -141,8 +145,18 @@ class Linter:
 
     def findings(self, subjects: Iterable[Subject]) -> list[Finding]:
         found = []
+        fired = self._fired
         for subject in subjects:
-            for rule in self.engine.fired(subject.kind, subject.platform, subject.facts):
+            if subject.kind == "text_hit":  # facts of plain values: the same facts fire the same rules
+                key = (subject.platform, tuple(subject.facts.items()))
+                rules = fired.get(key)
+                if rules is None:
+                    if len(fired) >= _FIRED_CACHE:
+                        fired.clear()
+                    rules = fired[key] = self.engine.fired(subject.kind, subject.platform, subject.facts)
+            else:
+                rules = self.engine.fired(subject.kind, subject.platform, subject.facts)
+            for rule in rules:
                 found.append(self.builder.build(rule, subject))
         return found
 

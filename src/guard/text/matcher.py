@@ -43,7 +43,7 @@ from guard.errors import RuleFileError
 from guard.text.lexicon import Entry, Lexicon, bundled_lexicon
 from guard.text.normalise import normalise, normalise_term
 from guard.text.pinyin import spellings as pinyin_spellings
-from guard.text.referent import Referents, load_referents
+from guard.text.referent import SENTENCE_REACH, Referents, load_referents
 from guard.text.segment import BLOCK, Segmenter
 from guard.text.senses import Sense, load_senses
 
@@ -141,6 +141,10 @@ def _context(folded: str, start: int, end: int) -> tuple[str, int]:
     return head + folded[line_start:line_end] + tail, line_start - len(head)
 
 
+_UNJUDGED = object()
+_JUDGED_CACHE = 8192  # referent judgements remembered per matcher
+
+
 class _Blocks:
     """The jieba blocks of one text (runs of the characters jieba segments together), found on demand.
 
@@ -190,6 +194,7 @@ class Matcher:
         values: dict[str, tuple[int, int, Entry | None, bool, tuple[int, ...]]] = {}
         seen: dict[str, Entry] = {}
         self._keys = {term: normalise_term(term) for term in lexicon.entries}
+        self._judged: dict[tuple[str, int, int, str], Sense | None] = {}  # referent judgements by their window
         for term, entry in lexicon.entries.items():
             for key in _spellings(normalise_term(term)):
                 if key in seen:  # spellings of one term (NO.1 / NO1) fold together; the first entry speaks for both
@@ -245,14 +250,15 @@ class Matcher:
         terms: list[tuple[int, int, Entry, bool]] = []
         allowed: list[tuple[int, int]] = []
         anchors: list[tuple[int, int, int]] = []
+        add_term, add_allowed = terms.append, allowed.append
         for last, (kind, length, entry, variant, anchoring) in self._automaton.iter(folded):
+            end = last + 1
             if kind == 1:
-                terms.append((last + 1 - length, last + 1, entry, variant))
+                add_term((end - length, end, entry, variant))
             elif kind == 0:
-                allowed.append((last + 1 - length, last + 1))
+                add_allowed((end - length, end))
             if anchoring:
-                for index in anchoring:
-                    anchors.append((index, last + 1 - length, last + 1))
+                anchors.extend((index, end - length, end) for index in anchoring)
         return terms, allowed, anchors
 
     def _pattern_hits(self, folded: str, anchors: list[tuple[int, int, int]]) -> list[tuple[int, int, Entry, bool]]:
@@ -304,7 +310,7 @@ class Matcher:
                 sense = self._sense(line, at, to, senses) if exemption is None else None
                 if referents is not None and exemption is None and sense is None:
                     key = self._keys.get(entry.term, entry.term)
-                    sense = referents.judge(line, at, to, key, self.segmenter)
+                    sense = self._judge(referents, line, at, to, key)
             if sense is not None and senses_applied is not None:
                 senses_applied.append((entry.term, sense.id))
             if sense is not None and sense.verdict == "drop":
@@ -313,6 +319,21 @@ class Matcher:
                 sense = None
             hits.append(Hit(origin(start), origin(end - 1) + 1, entry, exemption, sense))
         return hits
+
+    def _judge(self, referents: Referents, line: str, start: int, end: int, key: str) -> Sense | None:
+        """``referents.judge`` on the hit's sentence reach only, remembered by that text: hosts repeat lines.
+
+        The judgement reads at most ``SENTENCE_REACH`` characters on each side of the hit, so judging
+        the window alone gives the same answer as judging the whole line."""
+        low, high = max(0, start - SENTENCE_REACH - 1), min(len(line), end + SENTENCE_REACH + 1)
+        window = line[low:high]
+        memo_key = (window, start - low, end - low, key)
+        found = self._judged.get(memo_key, _UNJUDGED)
+        if found is _UNJUDGED:
+            if len(self._judged) >= _JUDGED_CACHE:
+                self._judged.clear()
+            found = self._judged[memo_key] = referents.judge(window, start - low, end - low, key, self.segmenter)
+        return found
 
     def _senses_of(self, entry: Entry) -> tuple[Sense, ...]:
         """The senses a hit of ``entry`` may take: its term's, in file order, then its family's."""
@@ -346,6 +367,12 @@ class Matcher:
             return False
         if entry.mode == "prefix":
             return True
+        block_end = block_start + len(block)
+        if end - 1 < block_end and end - 1 - block_start < _BLOCK_REACH and (
+                block_end < start + _BLOCK_REACH or block_end == len(folded)):
+            # the hit ends in the same block, which was not cut on either side: it is the block
+            # ``blocks.at(end - 1)`` would find, so its boundaries are already known
+            return (end - block_start) in self.segmenter.boundaries(block)
         end_block_start, end_block = blocks.at(end - 1)
         if end_block is None:
             return True
