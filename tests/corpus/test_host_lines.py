@@ -17,7 +17,7 @@ from host_lines import FILES, HostLine, load  # noqa: E402
 def test_every_file_is_read_and_well_formed() -> None:
     lines = load()
     assert {line.file for line in lines} == set(FILES)
-    assert sum(line.claim for line in lines) >= 250 and sum(not line.claim for line in lines) >= 180
+    assert sum(line.claim for line in lines) >= 600 and sum(not line.claim for line in lines) >= 600
 
 
 def test_a_bad_label_or_a_line_repeated_in_one_file_is_refused(tmp_path: Path) -> None:
@@ -42,7 +42,7 @@ def test_the_half_is_fixed_by_the_text_and_files_read_whole_while_tuning_are_tun
     assert HostLine("mixed.tsv", 1, True, "全网最低").half == HostLine("mixed.tsv", 9, False, "全网最低").half
     assert all(line.half == "tune" for line in load() if line.file == "zui.tsv")
     report = [line for line in load() if line.half == "report"]
-    assert len(report) >= 120
+    assert len(report) >= 400
 
 
 def test_floors_under_todays_figures() -> None:
@@ -54,7 +54,7 @@ def test_floors_under_todays_figures() -> None:
     linter = Linter()
     lines = load()
     verdicts = {line.text: flagged(linter, line.text) for line in lines}
-    floors = {"tune": (0.97, 0.03)}
+    floors = {"tune": (0.97, 0.02), "report": (0.75, 0.05)}
     for half, (caught_at_least, flagged_at_most) in floors.items():
         caught, claims, false, harmless = score([line for line in lines if line.half == half], verdicts)
         assert caught / claims >= caught_at_least and false / harmless <= flagged_at_most, (half, caught, false)
