@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-FILES = ("zui.tsv", "mixed.tsv", "hostile.tsv", "speech.tsv", "listings.tsv")
+FILES = ("zui.tsv", "mixed.tsv", "hostile.tsv", "speech.tsv", "listings.tsv", "stories.tsv")
 TUNED_WHOLE = frozenset({"zui.tsv", "hostile.tsv"})  # read whole while tuning: every line counts as tune
 LABELS = ("claim", "ok")
 
