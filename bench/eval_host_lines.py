@@ -17,14 +17,16 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT / "tests" / "corpus" / "host_lines"))
 
+from eval_labelled import flagged_families  # noqa: E402
 from host_lines import FILES, HostLine, load  # noqa: E402
 
 
 def flagged(linter, text: str) -> bool:
-    return any(f.tier != "info" and f.family is not None
-               for f in linter.line(text, 1, category="general", platform="douyin"))
+    """Flagged as the labelled set counts it: a finding above ``info``, as speech on Douyin about ordinary goods."""
+    return bool(flagged_families(linter, text))
 
 
 def score(lines: list[HostLine], verdicts: dict[str, bool]) -> tuple[int, int, int, int]:
