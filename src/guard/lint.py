@@ -18,7 +18,7 @@ from guard.facts import Subject
 from guard.findings import Finding, FindingBuilder, Report, Summary
 from guard.io.catalog import Catalog
 from guard.model import CHINA_TZ
-from guard.rules.loader import RuleSet, default_rules
+from guard.rules.loader import Rule, RuleSet, default_rules
 from guard.taxonomy import taxonomy
 from guard.text.matcher import Hit, Matcher, bundled_matcher
 
@@ -129,7 +129,7 @@ class Linter:
         self.engine = engine if isinstance(engine, Engine) else make_engine(self.ruleset, engine)
         self.builder = FindingBuilder(self.ruleset, lang)
         self.matcher = bundled_matcher()
-        self._fired: dict[tuple[str, tuple[tuple[str, Any], ...]], list[Any]] = {}  # text-hit facts -> rules fired
+        self._fired: dict[tuple[str, tuple[tuple[str, Any], ...]], list[Rule]] = {}  # text-hit facts -> rules fired
         self.script: ScriptChecker | None = None
         if catalog is not None:
             from guard.claims.consistency import ScriptChecker  # only a catalog cross-check needs it
