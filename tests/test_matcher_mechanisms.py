@@ -365,3 +365,25 @@ def test_judging_the_window_alone_gives_the_whole_line_s_answer() -> None:
             assert whole == window, (body, term)
             judged += 1
     assert judged > 20
+
+
+def test_a_hit_s_end_block_is_the_block_a_second_walk_finds() -> None:
+    """_Blocks.at_end reuses the start's block only where at(end - 1) finds that same block: runs of
+    block characters shorter and longer than the reach on either side, cut by punctuation or not."""
+    from guard.text.matcher import _BLOCK_REACH, _Blocks
+
+    run = "今天天气不错大家早上好最好的面霜"
+    texts = [run * k for k in (1, 8, 20)] + [(run + "，") * 20, (run * 9 + "，") * 3,
+                                             "ab" + run * 10 + "。" + run, run * 16 + "x"]
+    assert any(len(t) > 2 * _BLOCK_REACH for t in texts)
+    checked = 0
+    for text in texts:
+        blocks = _Blocks(text)
+        for start in range(len(text)):
+            found = blocks.at(start)
+            if found[1] is None:
+                continue
+            for end in range(start + 1, min(len(text), start + 6) + 1):
+                assert blocks.at_end(start, end, found) == blocks.at(end - 1), (len(text), start, end)
+                checked += 1
+    assert checked > 5000

@@ -171,6 +171,19 @@ class _Blocks:
         assert block is not None
         return start, block.group()
 
+    def at_end(self, start: int, end: int, found: tuple[int, str]) -> tuple[int, str | None]:
+        """``at(end - 1)`` for a hit at ``start:end`` whose start lies in the block ``found``.
+
+        When the hit ends inside that block and the block was cut on neither side (within
+        ``_BLOCK_REACH`` of both ends of the hit), it is the block ``at(end - 1)`` finds: no second walk.
+        """
+        block_start, block = found
+        block_end = block_start + len(block)
+        if end - 1 < block_end and end - 1 - block_start < _BLOCK_REACH and (
+                block_end < start + _BLOCK_REACH or block_end == len(self._folded)):
+            return found
+        return self.at(end - 1)
+
 
 class Matcher:
     """Finds lexicon terms in text; see the module docstring for the steps."""
@@ -367,13 +380,7 @@ class Matcher:
             return False
         if entry.mode == "prefix":
             return True
-        block_end = block_start + len(block)
-        if end - 1 < block_end and end - 1 - block_start < _BLOCK_REACH and (
-                block_end < start + _BLOCK_REACH or block_end == len(folded)):
-            # the hit ends in the same block, which was not cut on either side: it is the block
-            # ``blocks.at(end - 1)`` would find, so its boundaries are already known
-            return (end - block_start) in self.segmenter.boundaries(block)
-        end_block_start, end_block = blocks.at(end - 1)
+        end_block_start, end_block = blocks.at_end(start, end, (block_start, block))
         if end_block is None:
             return True
         return (end - end_block_start) in self.segmenter.boundaries(end_block)
